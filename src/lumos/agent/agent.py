@@ -1,0 +1,308 @@
+"""The Lumos agent: planning -> grounding -> execution, batched across many tasks.
+
+Each round sends the plan prompts of every unfinished task to the planning model in one batch, then the
+ground prompts to the grounding model in one batch, then executes the actions task by task. Model mistakes
+(unparseable output, failing actions) are recorded on their step and, in Lumos-I, shown to the planner as
+the subgoal's result; the other tasks go on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from lumos.errors import AgentStepError, ConfigError, ParseError
+from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
+from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
+from lumos.models.base import Conversation, Generation, GenerationParams, Model
+from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.tools.base import Tool, registry
+from lumos.tools.executor import Executor
+
+
+@dataclass
+class AgentConfig:
+    """How the agent runs. Every field has a command-line flag of the same name in ``lumos run``."""
+
+    domain: str = field(default="maths", metadata={"help": "task domain: its tools and prompts"})
+    formulation: Literal["iterative", "onetime"] = field(
+        default="iterative", metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"}
+    )
+    max_rounds: int = field(default=8, metadata={"help": "Lumos-I: most subgoals per task before it is cut off"})
+    n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
+    plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
+    ground_max_tokens: int = field(default=160, metadata={"help": "token limit of one grounder output"})
+    temperature: float = field(default=0.0, metadata={"help": "sampling temperature (0: greedy)"})
+    action_time_limit: float = field(default=5.0, metadata={"help": "seconds one action may run"})
+    batch_size: int = field(default=64, metadata={"help": "most tasks sent to a model in one batch"})
+
+    def __post_init__(self) -> None:
+        if self.formulation not in ("iterative", "onetime"):
+            raise ConfigError(f"formulation must be 'iterative' or 'onetime', not {self.formulation!r}")
+        if self.max_rounds < 1:
+            raise ConfigError("max_rounds must be at least 1")
+        registry.domain(self.domain)  # raises ConfigError naming the known domains
+
+
+@dataclass
+class AgentStats:
+    """Where the wall time of :meth:`Agent.run` went."""
+
+    wall_seconds: float = 0.0
+    model_seconds: float = 0.0
+    model_calls: int = 0
+
+    @property
+    def overhead_share(self) -> float:
+        return 0.0 if self.wall_seconds == 0 else max(0.0, 1 - self.model_seconds / self.wall_seconds)
+
+
+@dataclass
+class _Episode:
+    """The working state of one task during a run."""
+
+    traj: Trajectory
+    executor: Executor
+    subgoals: list[str] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    results: list[str] = field(default_factory=list)
+    last_value: str | None = None
+    pending: Subgoal | None = None
+    plan_retry: list[tuple[str, str]] = field(default_factory=list)
+    done: bool = False
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Agent:
+    """A modular agent over a planning model and a grounding model (they may be the same object).
+
+    >>> from lumos.models.fake import FakeModel
+    >>> agent = Agent(FakeModel(["Subgoal 1: Add.", "Yes, I will stop planning."]),
+    ...               FakeModel(["R1 = Calculator(2 + 3)"]))
+    >>> agent.run(["What is 2 + 3?"])[0].answer
+    '5'
+    """
+
+    def __init__(
+        self,
+        plan_model: Model,
+        ground_model: Model | None = None,
+        config: AgentConfig | None = None,
+        *,
+        style: PromptStyle | None = None,
+        tools: Callable[[], Sequence[Tool]] | None = None,
+    ) -> None:
+        self.plan_model = plan_model
+        self.ground_model = ground_model or plan_model
+        self.config = config or AgentConfig()
+        self.prompts = ModulePrompts(self.config.domain, style, self.config.n_examples)
+        self._make_tools = tools or (lambda: registry.instantiate(self.config.domain))
+        self.stats = AgentStats()
+
+    # ------------------------------------------------------------------------------------- public
+
+    def run(
+        self,
+        tasks: Sequence[str],
+        ids: Sequence[str] | None = None,
+        on_done: Callable[[Trajectory], None] | None = None,
+    ) -> list[Trajectory]:
+        """Run every task to the end; ``on_done`` is called as soon as each trajectory is finished."""
+        if ids is not None and len(ids) != len(tasks):
+            raise ConfigError(f"{len(ids)} ids given for {len(tasks)} tasks")
+        started = time.perf_counter()
+        out: list[Trajectory] = []
+        size = max(1, self.config.batch_size)
+        for lo in range(0, len(tasks), size):
+            chunk = tasks[lo : lo + size]
+            chunk_ids = ids[lo : lo + size] if ids is not None else [str(lo + i) for i in range(len(chunk))]
+            episodes = [self._new_episode(t, i) for t, i in zip(chunk, chunk_ids)]
+            if self.config.formulation == "iterative":
+                self._run_iterative(episodes, on_done)
+            else:
+                self._run_onetime(episodes, on_done)
+            out.extend(e.traj for e in episodes)
+        self.stats.wall_seconds += time.perf_counter() - started
+        return out
+
+    def run_one(self, task: str) -> Trajectory:
+        return self.run([task])[0]
+
+    # ----------------------------------------------------------------------------------- Lumos-I
+
+    def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        cfg = self.config
+        for round_index in range(cfg.max_rounds + 1):
+            active = [e for e in episodes if not e.done]
+            if not active:
+                break
+            steps = {id(e): Step(index=round_index + 1) for e in active}
+            # 1. plan: the next subgoal, or stop
+            plan_outputs = self._generate(
+                "plan", self.plan_model, [self._plan_prompt(e) for e in active], cfg.plan_max_tokens, steps, active
+            )
+            grounding: list[_Episode] = []
+            for e, text in zip(active, plan_outputs):
+                step = steps[id(e)]
+                try:
+                    next_subgoal = _next_subgoal(text, first=not e.subgoals)
+                except ParseError as exc:
+                    step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
+                    e.plan_retry.append((text, str(exc)))
+                    self._record(e, step)
+                    continue
+                e.plan_retry.clear()
+                if next_subgoal is None:
+                    self._record(e, step)
+                    self._finish(e, "planner_stopped", on_done)
+                elif round_index == cfg.max_rounds:
+                    self._record(e, step)  # the planner wants to go on, but the round limit is reached
+                else:
+                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal)
+                    step.subgoals.append(subgoal)
+                    e.pending = subgoal
+                    grounding.append(e)
+            if not grounding:
+                continue
+            # 2. ground the new subgoal of every task that has one
+            prompts = [
+                self.prompts.ground_iterative(e.traj.task, [*e.subgoals, e.pending.text], e.actions, e.results)
+                for e in grounding
+                if e.pending is not None
+            ]
+            ground_outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding)
+            # 3. execute, and remember the result for the planner
+            for e, text in zip(grounding, ground_outputs):
+                step = steps[id(e)]
+                assert e.pending is not None
+                e.subgoals.append(e.pending.text)
+                e.pending = None
+                result = self._ground_and_execute(e, step, text)
+                e.results.append(result)
+                self._record(e, step)
+        for e in episodes:
+            if not e.done:
+                self._finish(e, "round_limit", on_done)
+
+    def _plan_prompt(self, e: _Episode) -> Conversation:
+        msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results)
+        for bad, why in e.plan_retry[-2:]:
+            msgs = [*msgs, {"role": "assistant", "content": bad}, {"role": "user", "content": _plan_hint(e, why)}]
+        return msgs
+
+    # ----------------------------------------------------------------------------------- Lumos-O
+
+    def _run_onetime(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        cfg = self.config
+        steps = {id(e): Step(index=1) for e in episodes}
+        plans = self._generate(
+            "plan", self.plan_model, [self.prompts.plan_onetime(e.traj.task) for e in episodes],
+            cfg.plan_max_tokens, steps, episodes,
+        )
+        grounding: list[_Episode] = []
+        for e, text in zip(episodes, plans):
+            step = steps[id(e)]
+            try:
+                step.subgoals = parse_plan(text)
+            except ParseError as exc:
+                step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
+                self._record(e, step)
+                self._finish(e, "plan_error", on_done)
+                continue
+            e.subgoals = [s.text for s in step.subgoals]
+            grounding.append(e)
+        prompts = [self.prompts.ground_onetime(e.traj.task, e.subgoals) for e in grounding]
+        outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding)
+        for e, text in zip(grounding, outputs):
+            step = steps[id(e)]
+            self._ground_and_execute(e, step, text)
+            self._record(e, step)
+            self._finish(e, "completed" if step.error is None else "action_error", on_done)
+
+    # ----------------------------------------------------------------------------------- helpers
+
+    def _new_episode(self, task: str, task_id: str) -> _Episode:
+        executor = Executor(self._make_tools(), action_time_limit=self.config.action_time_limit)
+        executor.reset()
+        traj = Trajectory(task=task, id=task_id, domain=self.config.domain, formulation=self.config.formulation)
+        return _Episode(traj=traj, executor=executor)
+
+    def _ground_and_execute(self, e: _Episode, step: Step, text: str) -> str:
+        """Parse grounded actions, execute them, and return the text shown to the planner as the result."""
+        try:
+            actions: list[Action] = parse_actions(text)
+        except ParseError as exc:
+            step.error = StepError(module="ground", kind=exc.kind, message=str(exc))
+            e.actions.append(text.strip())
+            return f"an error: {exc}"
+        step.actions = actions
+        e.actions.append(render_actions(actions))
+        step.results = e.executor.execute(actions)
+        failed = next((r for r in step.results if r.error is not None), None)
+        if failed is not None and failed.error is not None:
+            step.error = failed.error
+            return f"an error: {failed.error.message}"
+        last = step.results[-1].outputs if step.results else {}
+        value = list(last.values())[-1] if last else ""
+        e.last_value = value
+        return value
+
+    def _generate(
+        self,
+        module: Literal["plan", "ground"],
+        model: Model,
+        prompts: Sequence[Conversation],
+        max_tokens: int,
+        steps: dict[int, Step],
+        episodes: Sequence[_Episode],
+    ) -> list[str]:
+        if not prompts:
+            return []
+        params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=self.config.temperature)
+        started = time.perf_counter()
+        gens: list[Generation] = model.generate(prompts, params)
+        seconds = time.perf_counter() - started
+        if len(gens) != len(prompts):
+            raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts")
+        self.stats.model_seconds += seconds
+        self.stats.model_calls += 1
+        share = seconds / len(prompts)
+        for e, g in zip(episodes, gens):
+            steps[id(e)].calls.append(
+                ModelCall(module=module, output=g.text, prompt_tokens=g.prompt_tokens,
+                          completion_tokens=g.completion_tokens, seconds=share)
+            )
+            e.traj.model_seconds += share
+        return [g.text for g in gens]
+
+    @staticmethod
+    def _record(e: _Episode, step: Step) -> None:
+        e.traj.steps.append(step)
+
+    @staticmethod
+    def _finish(e: _Episode, reason: str, on_done: Callable[[Trajectory], None] | None) -> None:
+        e.done = True
+        e.traj.finished = reason in ("planner_stopped", "completed")
+        e.traj.stop_reason = reason
+        e.traj.answer = e.last_value
+        e.traj.seconds = time.perf_counter() - e.started
+        if on_done is not None:
+            on_done(e.traj)
+
+
+def _next_subgoal(text: str, first: bool) -> str | None:
+    """The planner's next subgoal, or None when it stops. Only the first subgoal of a turn is taken: a later
+    one would be planned before the result it depends on."""
+    if first:
+        return parse_plan(text)[0].text
+    decision = parse_decision(text)
+    return None if decision.stop else decision.subgoals[0].text
+
+
+def _plan_hint(e: _Episode, why: str) -> str:
+    return f"That could not be read ({why}). Write 'Subgoal {len(e.subgoals) + 1}: ...' on one line."
+
+
+__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError"]

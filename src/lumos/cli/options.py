@@ -1,0 +1,99 @@
+"""Turning command-line choices (and an optional ``--config`` YAML) into models and an agent."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lumos.agent.agent import Agent, AgentConfig
+from lumos.errors import ConfigError
+from lumos.models.base import Model
+from lumos.prompts.modules import PromptStyle
+
+FEW_SHOT_DEFAULT = 3
+
+
+def load_config_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    data = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: a config file must be a mapping of setting: value")
+    return data
+
+
+def agent_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> AgentConfig:
+    """AgentConfig from the config file's values with the flags that were given on top."""
+    known = {f.name for f in fields(AgentConfig)}
+    values = {k: v for k, v in file_values.items() if k in known}
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return AgentConfig(**values)
+    except TypeError as exc:
+        raise ConfigError(f"bad agent setting: {exc}") from exc
+
+
+def build_models(
+    backend: str,
+    model: str | None,
+    plan_model: str | None,
+    ground_model: str | None,
+    plan_adapter: str | None,
+    ground_adapter: str | None,
+    base_url: str | None,
+) -> tuple[Model, Model, bool]:
+    """Load the planning and grounding models once each (once in all when they are the same).
+
+    Returns (planner, grounder, untrained) where ``untrained`` says the embedded base model is driven
+    few-shot, with no trained module behind it.
+    """
+    from lumos.models.registry import load_model
+
+    plan_name = plan_model or model
+    ground_name = ground_model or model
+    options: dict[str, Any] = {}
+    if base_url:
+        options["base_url"] = base_url
+    untrained = plan_name is None and ground_name is None and not (plan_adapter or ground_adapter)
+    if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
+        from lumos.models.hf import load_shared_base
+
+        adapters = {k: v for k, v in (("plan", plan_adapter), ("ground", ground_adapter)) if v}
+        loaded = load_shared_base(plan_name or "default", adapters)
+        base = loaded.get("base") if "base" in loaded else None
+        planner = loaded.get("plan") or base or next(iter(loaded.values()))
+        grounder = loaded.get("ground") or base or next(iter(loaded.values()))
+        return planner, grounder, False
+    planner = load_model(backend, plan_name, **options)
+    grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
+    return planner, grounder, untrained and backend == "hf"
+
+
+def build_agent(
+    *,
+    config_file: Path | None,
+    prompts_file: Path | None,
+    backend: str,
+    model: str | None,
+    plan_model: str | None,
+    ground_model: str | None,
+    plan_adapter: str | None,
+    ground_adapter: str | None,
+    base_url: str | None,
+    overrides: dict[str, Any],
+) -> Agent:
+    file_values = load_config_file(config_file)
+    planner, grounder, untrained = build_models(
+        backend, model or file_values.get("model"), plan_model or file_values.get("plan_model"),
+        ground_model or file_values.get("ground_model"), plan_adapter, ground_adapter, base_url,
+    )
+    if overrides.get("n_examples") is None and "n_examples" not in file_values:
+        overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}
+    config = agent_config(file_values, overrides)
+    style = PromptStyle.from_yaml(prompts_file) if prompts_file else None
+    return Agent(planner, grounder, config, style=style)

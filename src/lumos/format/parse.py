@@ -1,0 +1,233 @@
+"""Parse and render the textual unified format that the planning and grounding modules write.
+
+Parsing is tolerant of what small models produce (extra whitespace, numbering, prose around the actions, a
+missing closing parenthesis) and raises :class:`~lumos.errors.ParseError` with a clear message when nothing
+usable is there. It never evaluates anything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from lumos.errors import ParseError
+from lumos.format.types import Action, Subgoal
+
+_SUBGOAL = re.compile(r"(?i)(?:^|(?<=[\s;.,>*#-]))\**subgoal\s*(\d+)\s*\**\s*:\s*\**\s*")
+_LHS = re.compile(r"^\s*(?P<lhs>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=(?!=)\s*(?P<rhs>.*)$", re.S)
+_CALL = re.compile(r"^(?P<tool>[A-Za-z_]\w*)\s*\(", re.S)
+_LEADING_NOISE = re.compile(r"^\s*(?:[-*•]\s+|\d+[.)]\s+|subgoal\s*\d+\s*[:.]\s*)", re.I)
+_STOP = re.compile(r"\b(yes\b|i will stop|stop planning)", re.I)
+_GO_ON = re.compile(r"\b(no\b|keep planning|continue planning)", re.I)
+_OPEN = {"(": ")", "[": "]", "{": "}"}
+_CLOSE = {")": "(", "]": "[", "}": "{"}
+
+
+# --------------------------------------------------------------------------------------------- plans
+
+
+def render_plan(subgoals: Iterable[Subgoal]) -> str:
+    return "\n".join(s.render() for s in subgoals)
+
+
+def parse_plan(text: str) -> list[Subgoal]:
+    """``Subgoal 1: ...`` lines (a subgoal may run over several lines) -> subgoals, numbered as written."""
+    marks = list(_SUBGOAL.finditer(text))
+    if not marks:
+        raise ParseError(f"no 'Subgoal N: ...' line in the plan: {_clip(text)!r}")
+    subgoals = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = " ".join(text[m.end() : end].split()).rstrip(" ;*#>-").strip()
+        if body:
+            subgoals.append(Subgoal(index=int(m.group(1)), text=body))
+    if not subgoals:
+        raise ParseError(f"every subgoal in the plan is empty: {_clip(text)!r}")
+    return subgoals
+
+
+@dataclass
+class PlanDecision:
+    """The iterative planner's answer after seeing a result: stop, or go on with the next subgoal(s)."""
+
+    stop: bool
+    subgoals: list[Subgoal] = field(default_factory=list)
+
+
+STOP_SENTENCE = "Yes, I will stop planning."
+GO_ON_SENTENCE = "No, I will keep planning."
+
+
+def render_decision(decision: PlanDecision) -> str:
+    if decision.stop:
+        return STOP_SENTENCE
+    return f"{GO_ON_SENTENCE}\n{render_plan(decision.subgoals)}"
+
+
+def parse_decision(text: str) -> PlanDecision:
+    """Parse "Yes, I will stop planning." or "No, I will keep planning.\\nSubgoal 3: ..."."""
+    head = text.strip().split("\n", 1)[0]
+    has_subgoals = bool(_SUBGOAL.search(text))
+    if _GO_ON.search(head) or (has_subgoals and not _STOP.search(head)):
+        return PlanDecision(stop=False, subgoals=parse_plan(text))
+    if _STOP.search(head):
+        return PlanDecision(stop=True)
+    raise ParseError(f"expected {STOP_SENTENCE!r} or {GO_ON_SENTENCE!r} and a subgoal, got {_clip(text)!r}")
+
+
+# ------------------------------------------------------------------------------------------- actions
+
+
+def render_actions(actions: Iterable[Action], sep: str = "; ") -> str:
+    return sep.join(a.render() for a in actions)
+
+
+def parse_actions(text: str) -> list[Action]:
+    """``R1 = Calculator(28 * 1/7); R2 = Calculator(28 - R1)`` (``;`` or newlines between) -> actions.
+
+    Prose before, between or after the actions is skipped; a missing closing parenthesis at the end is
+    supplied. Raises :class:`ParseError` when no action can be read at all.
+    """
+    actions: list[Action] = []
+    problems: list[str] = []
+    for segment in _segments(text):
+        segment = _LEADING_NOISE.sub("", segment).strip().rstrip(".")
+        if not segment:
+            continue
+        try:
+            action = parse_action(segment)
+        except ParseError as exc:
+            problems.append(str(exc))
+            continue
+        if action is not None:
+            actions.append(action)
+    if not actions:
+        why = f" ({problems[0]})" if problems else ""
+        raise ParseError(f"no action of the form 'R1 = Tool(arguments)' in {_clip(text)!r}{why}")
+    return actions
+
+
+def parse_action(segment: str) -> Action | None:
+    """One action, or None if the segment is prose. Raises ParseError for a malformed call."""
+    outputs: list[str] = []
+    rhs = segment.strip()
+    lhs_match = _LHS.match(rhs)
+    if lhs_match:
+        outputs = [name.strip() for name in lhs_match.group("lhs").split(",")]
+        rhs = lhs_match.group("rhs").strip()
+    call = _CALL.match(rhs)
+    if call is None:
+        if outputs and rhs:
+            return Action(outputs=outputs, tool=None, args=rhs)
+        return None
+    open_at = call.end() - 1
+    close_at = _matching_paren(rhs, open_at)
+    if close_at is None:  # tolerated: the closing parenthesis(es) went missing at the end of the output
+        inner = rhs[open_at + 1 :]
+        args = inner + _missing_closers(inner)
+    else:
+        args = rhs[open_at + 1 : close_at]
+        trailing = rhs[close_at + 1 :].strip().lstrip(")").strip()
+        if trailing and not trailing.startswith("="):  # "= 5": the model echoed a result, which is harmless
+            if not outputs:
+                return None  # an expression such as "f(x) + 1" in prose, not an action
+            raise ParseError(f"unexpected text {_clip(trailing, 40)!r} after the action {_clip(rhs, 80)!r}")
+    if not outputs and not call.group("tool")[0].isupper():
+        return None  # "so we get(3)" style prose; tool names are capitalised
+    return Action(outputs=outputs, tool=call.group("tool"), args=args.strip())
+
+
+# ------------------------------------------------------------------------------------------- helpers
+
+
+def _segments(text: str) -> Iterator[str]:
+    """Action-sized pieces: split at ';' and newlines outside brackets. A piece left with an unclosed
+    bracket is split again at its newlines, so one missing ')' does not swallow the lines after it."""
+    for piece in split_top_level(text, ";\n"):
+        if "\n" in piece and _missing_closers(piece):
+            yield from piece.split("\n")
+        else:
+            yield piece
+
+
+def split_top_level(text: str, separators: str = ",") -> Iterator[str]:
+    """Split at separator characters outside brackets and quotes."""
+    depth: list[str] = []
+    quote: str | None = None
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"" and depth:
+            quote = ch
+        elif ch in _OPEN:
+            depth.append(ch)
+        elif ch in _CLOSE:
+            if depth and depth[-1] == _CLOSE[ch]:
+                depth.pop()
+        elif ch in separators and not depth:
+            yield text[start:i]
+            start = i + 1
+        i += 1
+    yield text[start:]
+
+
+def split_args(args: str, maxsplit: int = -1) -> list[str]:
+    """Split a tool's raw argument text at top-level commas; with ``maxsplit`` the last part keeps the rest."""
+    parts = [p for p in split_top_level(args, ",")]
+    if maxsplit >= 0 and len(parts) > maxsplit + 1:
+        parts = parts[:maxsplit] + [",".join(parts[maxsplit:])]
+    return [p.strip() for p in parts]
+
+
+def _matching_paren(text: str, open_at: int) -> int | None:
+    depth: list[str] = []
+    quote: str | None = None
+    i = open_at
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if ch == quote:
+                quote = None
+        elif ch in "'\"" and i > open_at:
+            quote = ch
+        elif ch in _OPEN:
+            depth.append(ch)
+        elif ch in _CLOSE:
+            if not depth or depth[-1] != _CLOSE[ch]:
+                raise ParseError(f"unbalanced {ch!r} in action {_clip(text)!r}")
+            depth.pop()
+            if not depth:
+                return i
+        i += 1
+    return None
+
+
+def _missing_closers(inner: str) -> str:
+    depth: list[str] = []
+    quote: str | None = None
+    for ch in inner:
+        if quote:
+            quote = None if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in _OPEN:
+            depth.append(ch)
+        elif ch in _CLOSE and depth and depth[-1] == _CLOSE[ch]:
+            depth.pop()
+    return "".join(_OPEN[c] for c in reversed(depth))
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,1 @@
+"""Prompts of the planning and grounding modules, and chat templates."""

@@ -1,0 +1,156 @@
+"""The execution module's tool interface and registry.
+
+A tool is a class checked when it is defined (name, description, signature), as in smolagents. An instance
+lives for one episode (one task) and may keep state there (a web page, a shop session); :meth:`Tool.reset`
+starts a new episode. Tools receive the action's raw argument text and an :class:`ExecutionContext` that
+holds the earlier results (``R1``...), and return one value per output variable.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from typing import Any, ClassVar
+
+from lumos.errors import ConfigError, ToolError, UndefinedVariableError
+
+_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+VARIABLE = re.compile(r"\b(R\d+|Output)\b")
+
+
+@dataclass
+class ExecutionContext:
+    """The variables of one episode (``R1`` -> value), plus free-form per-episode state for tools."""
+
+    variables: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    def lookup(self, name: str) -> Any:
+        if name not in self.variables:
+            known = ", ".join(self.variables) or "none yet"
+            raise UndefinedVariableError(f"{name} is not defined by an earlier action (defined: {known})")
+        return self.variables[name]
+
+    def substitute_text(self, text: str, render: Callable[[Any], str] = str) -> str:
+        """Replace every ``R<n>`` in free text by its value rendered as text (for text-taking tools)."""
+        return VARIABLE.sub(lambda m: render(self.lookup(m.group(1))), text)
+
+
+class Tool:
+    """Base class of every tool. Subclasses set ``name``, ``description``, ``signature`` and implement
+    :meth:`run`. ``outputs`` is how many values the tool returns (``None``: as many as the action asks)."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    signature: ClassVar[str]
+    outputs: ClassVar[int | None] = 1
+    time_limit: ClassVar[float] = 5.0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "__abstract__", False) or cls.__dict__.get("__abstract__", False):
+            return
+        for attr in ("name", "description", "signature"):
+            value = getattr(cls, attr, None)
+            if not isinstance(value, str) or not value.strip():
+                raise TypeError(f"tool class {cls.__name__} must set a non-empty string '{attr}'")
+        if not _IDENT.match(cls.name):
+            raise TypeError(f"tool name {cls.name!r} of {cls.__name__} is not an identifier")
+        if not cls.signature.startswith(cls.name + "("):
+            raise TypeError(f"signature {cls.signature!r} of tool {cls.name} must start with '{cls.name}('")
+        if cls.run is Tool.run:
+            raise TypeError(f"tool class {cls.__name__} must implement run()")
+
+    def reset(self) -> None:
+        """Start a new episode. Stateless tools need not override this."""
+
+    def run(self, args: str, ctx: ExecutionContext) -> Any | tuple[Any, ...]:
+        """Execute on the raw argument text; return a value, or a tuple for several outputs."""
+        raise NotImplementedError
+
+    def render(self, value: Any) -> str:
+        """How a result is shown to the planner and written to traces."""
+        return str(value)
+
+    def describe(self) -> str:
+        return f"{self.signature}: {self.description}"
+
+
+class ToolRegistry:
+    """Tools by name, lazily loaded. Domains are named tool sets; plugins add tools by the entry-point group
+    ``lumos.tools`` (``name = "package.module:ToolClass"``)."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, str | type[Tool]] = {}
+        self._domains: dict[str, list[str]] = {}
+        self._plugins_loaded = False
+
+    def register(self, tool: str | type[Tool], name: str | None = None) -> None:
+        if isinstance(tool, str):
+            if name is None:
+                raise ValueError("registering a tool by import path needs its name")
+            self._tools[name] = tool
+        else:
+            self._tools[name or tool.name] = tool
+
+    def define_domain(self, domain: str, tool_names: Iterable[str]) -> None:
+        self._domains[domain] = list(tool_names)
+
+    def get(self, name: str) -> type[Tool]:
+        self._load_plugins()
+        if name not in self._tools:
+            raise ConfigError(f"unknown tool {name!r}; known tools: {', '.join(sorted(self._tools))}")
+        entry = self._tools[name]
+        if isinstance(entry, str):
+            module, _, attr = entry.partition(":")
+            entry = getattr(importlib.import_module(module), attr)
+            if not (isinstance(entry, type) and issubclass(entry, Tool)):
+                raise ConfigError(f"{self._tools[name]} is not a Tool subclass")
+            self._tools[name] = entry
+        return entry
+
+    def domain(self, domain: str) -> list[str]:
+        if domain not in self._domains:
+            raise ConfigError(f"unknown domain {domain!r}; choose one of: {', '.join(sorted(self._domains))}")
+        return list(self._domains[domain])
+
+    @property
+    def domains(self) -> list[str]:
+        return sorted(self._domains)
+
+    def instantiate(self, domain: str, **options: Any) -> list[Tool]:
+        """Fresh tool instances for one agent run of ``domain`` (options go to tools that accept them)."""
+        tools = []
+        for name in self.domain(domain):
+            cls = self.get(name)
+            accepted = getattr(cls, "options", ())
+            tools.append(cls(**{k: v for k, v in options.items() if k in accepted}))
+        return tools
+
+    def _load_plugins(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        for ep in entry_points(group="lumos.tools"):
+            self._tools.setdefault(ep.name, ep.value)
+
+
+registry = ToolRegistry()
+
+MATHS_TOOLS = ["Calculator", "SetEquation", "SolveEquation", "SolveInequality", "Count", "Define", "Code"]
+for _name in MATHS_TOOLS:
+    registry.register(f"lumos.tools.maths:{_name}", name=_name)
+registry.define_domain("maths", MATHS_TOOLS)
+
+
+def check_output_count(tool: Tool, outputs: list[str], value: Any) -> tuple[Any, ...]:
+    """Match a tool's return value to the action's output variables."""
+    values = value if isinstance(value, tuple) else (value,)
+    if outputs and len(values) != len(outputs):
+        raise ToolError(
+            f"{tool.name} gave {len(values)} value(s) but the action assigns {len(outputs)} ({', '.join(outputs)})"
+        )
+    return values
