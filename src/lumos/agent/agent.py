@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
@@ -93,12 +93,14 @@ class Agent:
         *,
         style: PromptStyle | None = None,
         tools: Callable[[], Sequence[Tool]] | None = None,
+        tool_options: dict[str, Any] | None = None,
     ) -> None:
         self.plan_model = plan_model
         self.ground_model = ground_model or plan_model
         self.config = config or AgentConfig()
         self.prompts = ModulePrompts(self.config.domain, style, self.config.n_examples)
-        self._make_tools = tools or (lambda: registry.instantiate(self.config.domain))
+        options = tool_options or {}
+        self._make_tools = tools or (lambda: registry.instantiate(self.config.domain, **options))
         self.stats = AgentStats()
 
     # ------------------------------------------------------------------------------------- public

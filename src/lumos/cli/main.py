@@ -14,9 +14,14 @@ app = typer.Typer(
 
 
 def _register() -> None:
+    from lumos.cli import eval as eval_cmd
     from lumos.cli import exec as exec_cmd
+    from lumos.cli import report, run
 
+    app.command("run", help=run.__doc__)(run.command)
     app.command("exec", help=exec_cmd.__doc__)(exec_cmd.command)
+    app.command("eval", help=eval_cmd.__doc__)(eval_cmd.command)
+    app.command("report", help=report.__doc__)(report.command)
 
 
 _register()

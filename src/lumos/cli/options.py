@@ -97,3 +97,12 @@ def build_agent(
     config = agent_config(file_values, overrides)
     style = PromptStyle.from_yaml(prompts_file) if prompts_file else None
     return Agent(planner, grounder, config, style=style)
+
+
+def tool_options_for(domain: str, index: Path | None, qa_model: Model) -> dict[str, Any]:
+    """Shared, loaded-once resources for the tools of ``domain`` (the QA domain's index and answer model)."""
+    if domain != "complex_qa":
+        return {}
+    from lumos.retrieval.index import default_index, open_index
+
+    return {"index": open_index(index) if index else default_index(), "qa_model": qa_model}

@@ -145,6 +145,11 @@ for _name in MATHS_TOOLS:
     registry.register(f"lumos.tools.maths:{_name}", name=_name)
 registry.define_domain("maths", MATHS_TOOLS)
 
+QA_TOOLS = ["KnowledgeQuery", "ParagraphRetrieve", "QA"]
+for _name in QA_TOOLS:
+    registry.register(f"lumos.tools.qa:{_name}", name=_name)
+registry.define_domain("complex_qa", [*QA_TOOLS, "Calculator", "Code"])
+
 
 def check_output_count(tool: Tool, outputs: list[str], value: Any) -> tuple[Any, ...]:
     """Match a tool's return value to the action's output variables."""

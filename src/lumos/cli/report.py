@@ -1,0 +1,27 @@
+"""Put several evaluation runs side by side: a markdown table and a PNG chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def command(
+    run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by `lumos eval`")],
+    out: Annotated[Optional[Path], typer.Option(help="also write the table to this markdown file")] = None,
+    chart: Annotated[Optional[Path], typer.Option(help="PNG chart path (default: beside --out, or report.png)")] = None,
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="skip the chart")] = False,
+) -> None:
+    from lumos.eval.report import comparison_chart, comparison_table, load_runs
+
+    runs = load_runs(run_dirs)
+    table = comparison_table(runs)
+    print(table)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(table)
+    if not no_chart:
+        png = chart or (out.with_suffix(".png") if out else Path("report.png"))
+        print(f"chart: {comparison_chart(runs, png)}")

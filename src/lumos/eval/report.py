@@ -1,0 +1,68 @@
+"""Several runs side by side: a markdown table (methods x benchmarks) and a PNG chart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lumos.errors import ConfigError
+
+
+def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
+    runs = []
+    for d in run_dirs:
+        path = d / "metrics.json"
+        if not path.is_file():
+            raise ConfigError(f"{d} has no metrics.json: is it a finished `lumos eval` run directory?")
+        runs.append(json.loads(path.read_text()))
+    return runs
+
+
+def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
+    """Rows: method (and model); columns: benchmark; cells: the primary metric in percent, with n."""
+    benchmarks = sorted({r["benchmark"] for r in runs})
+    rows: dict[str, dict[str, str]] = {}
+    for r in runs:
+        label = r["method"] if not r.get("model") else f"{r['method']} ({r['model']})"
+        metric = r["primary_metric"]
+        rows.setdefault(label, {})[r["benchmark"]] = f"{100 * r[metric]:.1f} (n={r['n']})"
+    header = "| method | " + " | ".join(benchmarks) + " |"
+    lines = [header, "|" + "---|" * (len(benchmarks) + 1)]
+    for label, cells in rows.items():
+        lines.append(f"| {label} | " + " | ".join(cells.get(b, "-") for b in benchmarks) + " |")
+    metrics = sorted({f"{r['benchmark']}: {r['primary_metric']}" for r in runs})
+    return "\n".join(lines) + "\n\nCells: " + "; ".join(metrics) + " (percent).\n"
+
+
+def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ConfigError("the chart needs matplotlib: pip install 'lumos-agents[eval]' (or pass --no-chart)") from exc
+    benchmarks = sorted({r["benchmark"] for r in runs})
+    methods = list(dict.fromkeys(r["method"] for r in runs))
+    width = 0.8 / max(1, len(methods))
+    fig, ax = plt.subplots(figsize=(max(5, 1.8 * len(benchmarks)), 3.6))
+    for i, m in enumerate(methods):
+        values = []
+        for b in benchmarks:
+            match = [r for r in runs if r["method"] == m and r["benchmark"] == b]
+            values.append(100 * match[0][match[0]["primary_metric"]] if match else 0.0)
+        xs = [j + i * width for j in range(len(benchmarks))]
+        bars = ax.bar(xs, values, width, label=m)
+        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+    ax.set_xticks([j + width * (len(methods) - 1) / 2 for j in range(len(benchmarks))], benchmarks)
+    ax.set_ylabel("score (%)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8, ncols=min(4, len(methods)))
+    ax.set_title("lumos eval: primary metric by method and benchmark")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

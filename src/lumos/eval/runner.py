@@ -1,0 +1,259 @@
+"""Resumable, batched evaluation runs.
+
+A run directory holds ``predictions.jsonl`` (one finished example a line, appended as soon as it finishes),
+``config.json`` (the resolved settings), ``metrics.json`` and ``report.md``. Running again with the same
+directory skips the examples already there, so a killed run loses at most the examples in flight and never
+writes one twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lumos.errors import ConfigError
+from lumos.eval import metrics as M
+from lumos.eval.benchmarks import Benchmark, Example
+from lumos.eval.methods import Method, Prediction
+from lumos.models.base import GenerationParams, Model
+
+PREDICTIONS = "predictions.jsonl"
+
+
+def score(bench: Benchmark, answer: str | None, gold: Any) -> dict[str, float]:
+    """Every automatic metric of the benchmark for one prediction (the judge's comes later)."""
+    if bench.answer_type == "number":
+        return {"accuracy": float(M.numeric_match(answer, gold))}
+    if bench.answer_type == "yesno":
+        return {"accuracy": float(M.yes_no_match(answer, gold))}
+    if bench.answer_type == "multi":
+        loose, strict = M.fanout_accuracy(answer, M.flatten_answers(gold))
+        return {"loose_accuracy": loose, "strict_accuracy": strict}
+    if bench.answer_type == "text":
+        return {"em": M.exact_match(answer, str(gold)), "f1": M.f1_score(answer, str(gold))}
+    raise ConfigError(f"{bench.name}: unknown answer_type {bench.answer_type!r}")
+
+
+@dataclass
+class RunStats:
+    wall_seconds: float = 0.0
+    model_seconds: float = 0.0
+    done_now: int = 0
+    resumed_from: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class PredictionStore:
+    """The append-only predictions file. A torn last line (a kill mid-write) is dropped on open."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / PREDICTIONS
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.records: list[dict[str, Any]] = []
+        if self.path.exists():
+            good, torn = [], False
+            for line in self.path.read_text().splitlines():
+                try:
+                    self.records.append(json.loads(line))
+                    good.append(line)
+                except json.JSONDecodeError:
+                    torn = True
+            if torn:
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text("".join(g + "\n" for g in good))
+                os.replace(tmp, self.path)
+        self.done = {r["id"] for r in self.records}
+        self._file = self.path.open("a")
+
+    def append(self, record: dict[str, Any]) -> None:
+        if record["id"] in self.done:
+            return
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+        self.done.add(record["id"])
+        self.records.append(record)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def run_evaluation(
+    bench: Benchmark,
+    examples: Sequence[Example],
+    method: Method,
+    out_dir: Path,
+    config: dict[str, Any],
+    *,
+    batch_size: int = 32,
+    judge: Model | None = None,
+    progress: bool = True,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Evaluate ``method`` on the examples not yet in ``out_dir``; write metrics, config and report."""
+    ids = [ex.id for ex in examples]
+    if len(set(ids)) != len(ids):
+        raise ConfigError(f"{bench.name}: example ids are not unique")
+    _check_same_run(out_dir, config)
+    store = PredictionStore(out_dir)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    todo = [ex for ex in examples if ex.id not in store.done]
+    stats = RunStats(resumed_from=len(examples) - len(todo))
+    started = time.perf_counter()
+
+    bar = _Progress(len(examples), len(examples) - len(todo), bench.primary_metric, enabled=progress)
+    for r in store.records:
+        bar.add(r["scores"].get(bench.primary_metric, 0.0), count=False)
+
+    def done(ex: Example, pred: Prediction) -> None:
+        record = {
+            "id": ex.id, "question": ex.question, "gold": ex.answer, "answer": pred.answer,
+            "scores": score(bench, pred.answer, ex.answer), "error_kind": pred.error_kind, "error": pred.error,
+            "prompt_tokens": pred.prompt_tokens, "completion_tokens": pred.completion_tokens,
+            "model_seconds": pred.model_seconds, "output": pred.output, **pred.extra, "trace": pred.trace,
+        }
+        store.append(record)
+        stats.done_now += 1
+        stats.model_seconds += pred.model_seconds
+        bar.add(record["scores"].get(bench.primary_metric, 0.0))
+        if on_record is not None:
+            on_record(record)
+
+    try:
+        with bar:
+            for lo in range(0, len(todo), batch_size):
+                method.run(todo[lo : lo + batch_size], done)
+    finally:
+        store.close()
+    stats.wall_seconds = time.perf_counter() - started
+
+    wanted = set(ids)
+    records = [r for r in store.records if r["id"] in wanted]
+    if judge is not None and "llm_accuracy" in bench.metrics:
+        _judge(judge, records)
+        _rewrite(store.path, store.records)
+    result = summarise(bench, records, stats, config)
+    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
+    (out_dir / "report.md").write_text(render_report(bench, result, records))
+    return result
+
+
+def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
+    """Resuming into a directory of another benchmark or method would mix two runs' predictions."""
+    path = out_dir / "config.json"
+    if not path.exists():
+        return
+    old = json.loads(path.read_text())
+    for key in ("benchmark", "method", "model_label"):
+        if key in old and old[key] != config.get(key):
+            raise ConfigError(
+                f"{out_dir} holds a run with {key}={old[key]!r}, not {config.get(key)!r}: use another --out to start a new run"
+            )
+
+
+def summarise(bench: Benchmark, records: list[dict[str, Any]], stats: RunStats, config: dict[str, Any]) -> dict[str, Any]:
+    n = len(records)
+    names = sorted({k for r in records for k in r["scores"]})
+    out: dict[str, Any] = {"benchmark": bench.name, "method": config.get("method"), "model": config.get("model_label"), "n": n}
+    for name in names:
+        out[name] = sum(r["scores"].get(name, 0.0) for r in records) / n if n else 0.0
+    out["primary_metric"] = bench.primary_metric
+    out["failures"] = dict(Counter(r["error_kind"] for r in records if r.get("error_kind")))
+    out["no_answer"] = sum(1 for r in records if r.get("answer") in (None, ""))
+    out["tokens"] = {
+        "prompt": sum(r.get("prompt_tokens", 0) for r in records),
+        "completion": sum(r.get("completion_tokens", 0) for r in records),
+    }
+    out["wall_seconds"] = round(stats.wall_seconds, 3)
+    out["examples_this_run"] = stats.done_now
+    out["resumed_from"] = stats.resumed_from
+    out["examples_per_second"] = round(stats.done_now / stats.wall_seconds, 4) if stats.wall_seconds > 0 else None
+    out["model_seconds"] = round(stats.model_seconds, 3)
+    out["outside_model_share"] = (
+        round(max(0.0, 1 - stats.model_seconds / stats.wall_seconds), 4) if stats.wall_seconds > 0 else None
+    )
+    return out
+
+
+def render_report(bench: Benchmark, result: dict[str, Any], records: list[dict[str, Any]], shown: int = 5) -> str:
+    metric_cols = [m for m in bench.metrics if m in result]
+    lines = [
+        f"# {result['method']} on {bench.name}",
+        "",
+        "| " + " | ".join(["n", *metric_cols, "no answer", "examples/s"]) + " |",
+        "|" + "---|" * (len(metric_cols) + 3),
+        "| " + " | ".join([str(result["n"]), *(f"{100 * result[m]:.1f}" for m in metric_cols),
+                            str(result["no_answer"]), str(result["examples_per_second"])]) + " |",
+        "",
+        f"Failures by kind: {result['failures'] or 'none'}. Tokens: {result['tokens']}.",
+        "",
+        "## Examples",
+    ]
+    for r in records[:shown]:
+        mark = "right" if r["scores"].get(bench.primary_metric, 0) >= 1 else "wrong"
+        lines += ["", f"- **Q:** {r['question']}", f"  **gold:** {r['gold']} **answer:** {r['answer']} ({mark})"]
+    return "\n".join(lines) + "\n"
+
+
+def _judge(judge: Model, records: list[dict[str, Any]]) -> None:
+    todo = [r for r in records if "llm_accuracy" not in r["scores"]]
+    if not todo:
+        return
+    convs = [[{"role": "user", "content": M.JUDGE_PROMPT.format(question=r["question"], gold=r["gold"], prediction=r["answer"] or "")}] for r in todo]
+    gens = judge.generate(convs, GenerationParams(max_tokens=8))
+    for r, g in zip(todo, gens):
+        r["scores"]["llm_accuracy"] = float(bool(r["answer"]) and M.parse_judgement(g.text))
+
+
+def _rewrite(path: Path, records: list[dict[str, Any]]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in records))
+    os.replace(tmp, path)
+
+
+class _Progress:
+    """A rich progress bar showing the running score; silent when disabled."""
+
+    def __init__(self, total: int, completed: int, metric: str, enabled: bool) -> None:
+        self.enabled = enabled
+        self.metric = metric
+        self.total_score = 0.0
+        self.n = 0
+        self.completed = completed
+        self.total = total
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.fields[score]}"), TimeRemainingColumn(),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task("eval", total=self.total, completed=self.completed, score=self._score())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def add(self, value: float, count: bool = True) -> None:
+        self.total_score += value
+        self.n += 1
+        if self._progress is not None and count:
+            self._progress.update(self._task, advance=1, score=self._score())
+
+    def _score(self) -> str:
+        return f"{self.metric} {100 * self.total_score / self.n:.1f}" if self.n else f"{self.metric} -"
+
+
+def config_dict(**values: Any) -> dict[str, Any]:
+    return {k: (asdict(v) if hasattr(v, "__dataclass_fields__") else v) for k, v in values.items()}
