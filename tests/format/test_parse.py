@@ -142,3 +142,8 @@ def test_parser_never_crashes_on_arbitrary_text(text):
             parse(text)
         except ParseError:
             pass
+
+
+def test_apostrophes_are_not_quotes():
+    acts = parse_actions("R1 = KnowledgeQuery(Louis XIV's father); R2 = QA([R1], Question: Who was Louis XIV's father?)")
+    assert [a.args for a in acts] == ["Louis XIV's father", "[R1], Question: Who was Louis XIV's father?"]

@@ -165,7 +165,7 @@ def split_top_level(text: str, separators: str = ",") -> Iterator[str]:
                 continue
             if ch == quote:
                 quote = None
-        elif ch in "'\"" and depth:
+        elif ch in "'\"" and depth and _opens_quote(text, i):
             quote = ch
         elif ch in _OPEN:
             depth.append(ch)
@@ -199,7 +199,7 @@ def _matching_paren(text: str, open_at: int) -> int | None:
                 continue
             if ch == quote:
                 quote = None
-        elif ch in "'\"" and i > open_at:
+        elif ch in "'\"" and i > open_at and _opens_quote(text, i):
             quote = ch
         elif ch in _OPEN:
             depth.append(ch)
@@ -216,16 +216,21 @@ def _matching_paren(text: str, open_at: int) -> int | None:
 def _missing_closers(inner: str) -> str:
     depth: list[str] = []
     quote: str | None = None
-    for ch in inner:
+    for i, ch in enumerate(inner):
         if quote:
             quote = None if ch == quote else quote
-        elif ch in "'\"":
+        elif ch in "'\"" and _opens_quote(inner, i):
             quote = ch
         elif ch in _OPEN:
             depth.append(ch)
         elif ch in _CLOSE and depth and depth[-1] == _CLOSE[ch]:
             depth.pop()
     return "".join(_OPEN[c] for c in reversed(depth))
+
+
+def _opens_quote(text: str, i: int) -> bool:
+    """A quote opens a string only after a non-word character: the apostrophe in "Louis XIV's" does not."""
+    return i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
 
 
 def _clip(text: str, limit: int = 160) -> str:

@@ -1,0 +1,115 @@
+"""Make training annotations from a benchmark's gold reasoning, keeping only those verified by execution.
+
+Without --teacher the source's teacher-free converter is used (gsm8k, gsm_symbolic, svamp, asdiv, fanoutqa,
+musique, mind2web); with --teacher a model served by an OpenAI-compatible server (--backend openai) or
+loaded locally (--backend hf) converts each item. Writes OUT/annotations.jsonl and OUT/rejected.jsonl (with
+reasons); a re-run with the same OUT resumes where the last one stopped.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+
+def command(
+    source: Annotated[
+        str,
+        typer.Option(
+            help="benchmark: gsm8k, gsm_symbolic, svamp, asdiv, math, prm800k, fanoutqa, musique, strategyqa, hotpotqa, mind2web"
+        ),
+    ],
+    out: Annotated[Path, typer.Option(help="output folder (resumed when it exists)")],
+    domain: Annotated[
+        Optional[str], typer.Option(help="maths, complex_qa or web (default: the source's)")
+    ] = None,
+    teacher: Annotated[
+        Optional[str], typer.Option(help="teacher model name (default: the teacher-free converter)")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="teacher backend: openai or hf")] = "openai",
+    base_url: Annotated[
+        Optional[str], typer.Option(help="openai backend: server URL (default $OPENAI_BASE_URL)")
+    ] = None,
+    data: Annotated[Optional[Path], typer.Option(help="the benchmark file in its original format")] = None,
+    limit: Annotated[
+        Optional[int], typer.Option(help="annotate at most N items (gsm_symbolic: generate N)")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="seed of generated sources (gsm_symbolic)")] = 0,
+    concurrency: Annotated[int, typer.Option(help="teacher requests in flight (hf backend: batch size)")] = 8,
+    examples: Annotated[int, typer.Option(help="in-context examples shown to the teacher")] = 2,
+    max_tokens: Annotated[int, typer.Option(help="teacher output token limit")] = 1024,
+    input_cost: Annotated[float, typer.Option(help="teacher cost per 1M prompt tokens")] = 0.0,
+    output_cost: Annotated[float, typer.Option(help="teacher cost per 1M completion tokens")] = 0.0,
+    progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+) -> None:
+    from rich.console import Console
+
+    from lumos.annotate.pipeline import annotate
+    from lumos.annotate.sources import get_source
+    from lumos.annotate.teacher import TeacherConfig
+    from lumos.errors import ConfigError
+    from lumos.models.base import Model
+
+    spec = get_source(source)
+    domain = domain or spec.domain
+    if concurrency < 1:
+        raise ConfigError("--concurrency must be at least 1")
+    model: Model | None = None
+    config = TeacherConfig(
+        n_examples=examples,
+        max_tokens=max_tokens,
+        concurrency=concurrency,
+        input_cost=input_cost,
+        output_cost=output_cost,
+    )
+    if teacher is not None:
+        if backend == "openai":
+            from lumos.models.openai import OpenAIModel
+
+            model = OpenAIModel(teacher, base_url=base_url, concurrency=1)
+        elif backend == "hf":
+            from lumos.models.registry import load_model
+
+            model = load_model("hf", teacher)
+            config.batch, config.concurrency = concurrency, 1
+        else:
+            from lumos.models.registry import load_model
+
+            model = load_model(backend, teacher, **({"base_url": base_url} if base_url else {}))
+    elif base_url is not None or backend != "openai":
+        raise ConfigError("--backend and --base-url choose the teacher: give --teacher MODEL too")
+    summary = annotate(
+        domain,
+        source,
+        out,
+        teacher=model,
+        data=data,
+        limit=limit,
+        seed=seed,
+        teacher_config=config,
+        teacher_name=teacher or "",
+        progress=progress,
+    )
+    console = Console()
+    reasons = ", ".join(f"{k} {v}" for k, v in summary.reasons.most_common()) or "none"
+    console.print(
+        f"[bold]{source}[/bold]: kept {summary.kept}, rejected {summary.rejected} ({reasons})"
+        + (f", skipped {summary.skipped} already done" if summary.skipped else "")
+        + (
+            f", [red]failed {len(summary.failed)} teacher requests (re-run to retry)[/red]"
+            if summary.failed
+            else ""
+        )
+    )
+    if summary.usage:
+        u = summary.usage
+        console.print(
+            f"teacher: {u['calls']} calls ({u['cached']} cached), {u['prompt_tokens']:,} prompt + "
+            f"{u['completion_tokens']:,} completion tokens, cost {u['cost']:.4f}"
+        )
+    console.print(
+        f"in {out}: {summary.total_kept} kept, {summary.total_rejected} rejected "
+        f"({100 * summary.kept_fraction:.1f}% kept)"
+    )
