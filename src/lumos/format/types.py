@@ -98,8 +98,12 @@ class Trajectory(BaseModel):
 
     @property
     def errors(self) -> list[StepError]:
-        found = [step.error for step in self.steps if step.error is not None]
-        found += [r.error for step in self.steps for r in step.results if r.error is not None]
+        found: list[StepError] = []
+        for step in self.steps:  # a failing action's error is also its step's error: count it once
+            errors = [r.error for r in step.results if r.error is not None]
+            if step.error is not None and step.error not in errors:
+                errors.insert(0, step.error)
+            found += errors
         return found
 
     @property

@@ -13,7 +13,7 @@ grounded: ...``; the planner answers "Yes, I will stop planning." or "No, I will
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from importlib import resources
@@ -107,13 +107,18 @@ class ModulePrompts:
         self.examples = examples[:n_examples]
         self._tool_names, self._tool_lines = tool_descriptions(domain)
 
+    def _demos(self, wanted: bool, build: Callable[[Annotation], list[Message]]) -> list[Message]:
+        """The in-context demonstrations, each rendered by ``build`` as complete earlier turns."""
+        return [m for ex in self.examples for m in build(ex)] if wanted else []
+
     # ------------------------------------------------------------------------------------ planning
 
     def plan_iterative(
-        self, task: str, subgoals: Sequence[str] = (), results: Sequence[str] = (), final: bool = False
+        self, task: str, subgoals: Sequence[str] = (), results: Sequence[str] = (), final: bool = False,
+        demos: bool = True,
     ) -> list[Message]:
         """User: task; then per subgoal the planner's turn and the result turn; ``final`` adds the stop."""
-        demos = [m for ex in self.examples for m in self.plan_iterative(ex.task, ex.subgoals, ex.results, True)]
+        shots = self._demos(demos, lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False))
         s = self.style
         msgs: list[Message] = [
             {"role": "user", "content": f"{s.plan_iterative}\n{s.task.format(task=task.strip())}"}
@@ -125,15 +130,15 @@ class ModulePrompts:
                 msgs.append({"role": "user", "content": s.result.format(index=k + 1, result=results[k])})
         if final:
             msgs.append({"role": "assistant", "content": STOP_SENTENCE})
-        return demos + msgs
+        return shots + msgs
 
-    def plan_onetime(self, task: str, subgoals: Sequence[str] | None = None) -> list[Message]:
-        demos = [m for ex in self.examples for m in self.plan_onetime(ex.task, ex.subgoals)]
+    def plan_onetime(self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True) -> list[Message]:
+        shots = self._demos(demos, lambda ex: self.plan_onetime(ex.task, ex.subgoals, False))
         s = self.style
         msgs: list[Message] = [{"role": "user", "content": f"{s.plan_onetime}\n{s.task.format(task=task.strip())}"}]
         if subgoals is not None:
             msgs.append({"role": "assistant", "content": "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals))})
-        return demos + msgs
+        return shots + msgs
 
     # ----------------------------------------------------------------------------------- grounding
 
@@ -143,11 +148,12 @@ class ModulePrompts:
         return f"{head}\n\n{s.ground_task.format(task=task.strip())}\n"
 
     def ground_iterative(
-        self, task: str, subgoals: Sequence[str], actions: Sequence[str] = (), results: Sequence[str] = ()
+        self, task: str, subgoals: Sequence[str], actions: Sequence[str] = (), results: Sequence[str] = (),
+        demos: bool = True,
     ) -> list[Message]:
         """User turns name one subgoal each, assistant turns hold its actions. Ends with a user turn while
         ``len(actions) < len(subgoals)``. In the QA domain a subgoal's turn also lists earlier results."""
-        demos = [m for ex in self.examples for m in self.ground_iterative(ex.task, ex.subgoals, ex.actions)]
+        shots = self._demos(demos, lambda ex: self.ground_iterative(ex.task, ex.subgoals, ex.actions, ex.results, False))
         s = self.style
         msgs: list[Message] = []
         for k, subgoal in enumerate(subgoals):
@@ -160,43 +166,48 @@ class ModulePrompts:
             msgs.append({"role": "user", "content": turn})
             if k < len(actions):
                 msgs.append({"role": "assistant", "content": actions[k]})
-        return demos + msgs
+        return shots + msgs
 
-    def ground_onetime(self, task: str, subgoals: Sequence[str], actions: Sequence[str] | None = None) -> list[Message]:
-        demos = [m for ex in self.examples for m in self.ground_onetime(ex.task, ex.subgoals, ex.actions)]
+    def ground_onetime(
+        self, task: str, subgoals: Sequence[str], actions: Sequence[str] | None = None, demos: bool = True
+    ) -> list[Message]:
+        shots = self._demos(demos, lambda ex: self.ground_onetime(ex.task, ex.subgoals, ex.actions, False))
         listed = "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals))
         msgs: list[Message] = [
             {"role": "user", "content": self._ground_header(task) + self.style.ground_subgoals.format(subgoals=listed)}
         ]
         if actions is not None:
             msgs.append({"role": "assistant", "content": "; ".join(actions)})
-        return demos + msgs
+        return shots + msgs
 
     # --------------------------------------------------------------------------------- baselines
 
-    def direct(self, task: str, answer: str | None = None) -> list[Message]:
-        demos = [m for ex in self.examples for m in self.direct(ex.task, ex.answer)]
+    def direct(self, task: str, answer: str | None = None, demos: bool = True) -> list[Message]:
+        shots = self._demos(demos, lambda ex: self.direct(ex.task, ex.answer, False))
         msgs: list[Message] = [{"role": "user", "content": self.style.direct.format(task=task.strip())}]
         if answer is not None:
             msgs.append({"role": "assistant", "content": answer})
-        return demos + msgs
+        return shots + msgs
 
-    def cot(self, task: str, rationale: str | None = None, answer: str | None = None) -> list[Message]:
-        demos = [m for ex in self.examples if ex.rationale for m in self.cot(ex.task, ex.rationale, ex.answer)]
+    def cot(
+        self, task: str, rationale: str | None = None, answer: str | None = None, demos: bool = True
+    ) -> list[Message]:
+        shots = self._demos(demos, lambda ex: self.cot(ex.task, ex.rationale, ex.answer, False) if ex.rationale else [])
         msgs: list[Message] = [{"role": "user", "content": self.style.cot.format(task=task.strip())}]
         if rationale is not None:
             content = self.style.cot_answer.format(rationale=rationale.strip(), answer=answer or "")
             msgs.append({"role": "assistant", "content": content})
-        return demos + msgs
+        return shots + msgs
 
     def integrated(
-        self, task: str, subgoals: Sequence[str] | None = None, actions: Sequence[str] | None = None
+        self, task: str, subgoals: Sequence[str] | None = None, actions: Sequence[str] | None = None,
+        demos: bool = True,
     ) -> list[Message]:
         """One model writes subgoals and their actions together (the paper's unmodularised baseline)."""
-        demos = [m for ex in self.examples for m in self.integrated(ex.task, ex.subgoals, ex.actions)]
+        shots = self._demos(demos, lambda ex: self.integrated(ex.task, ex.subgoals, ex.actions, False))
         user = self.style.integrated.format(tool_names=self._tool_names, tool_descriptions=self._tool_lines, task=task.strip())
         msgs: list[Message] = [{"role": "user", "content": user}]
         if subgoals is not None and actions is not None:
             lines = [f"{_subgoal(k + 1, sg)}\n{act}" for k, (sg, act) in enumerate(zip(subgoals, actions))]
             msgs.append({"role": "assistant", "content": "\n".join(lines)})
-        return demos + msgs
+        return shots + msgs

@@ -23,7 +23,10 @@ VARIABLE = re.compile(r"\b(R\d+|Output)\b")
 
 @dataclass
 class ExecutionContext:
-    """The variables of one episode (``R1`` -> value), plus free-form per-episode state for tools."""
+    """The variables of one episode (``R1`` -> value), plus free-form per-episode state for tools.
+
+    Before each action the executor sets ``state["outputs"]`` (the action's output variable names, which a
+    tool with ``outputs = None`` uses to return as many values) and ``state["time_limit"]`` (seconds)."""
 
     variables: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
@@ -51,7 +54,7 @@ class Tool:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if getattr(cls, "__abstract__", False) or cls.__dict__.get("__abstract__", False):
+        if cls.__dict__.get("__abstract__", False):  # only the class that says so, not its subclasses
             return
         for attr in ("name", "description", "signature"):
             value = getattr(cls, attr, None)

@@ -1,0 +1,91 @@
+"""Execute grounded actions with a domain's tools and print the results as JSON lines.
+
+SOURCE is a JSONL file whose lines are {"actions": [...]} (a list of action texts, or one text); each line gives one output line {"results": {"R1": "4", ...}, "output": "4", "error": null}, in order (an "id" in the input is copied). '-' reads such lines from standard input. A SOURCE that is not an existing file is run as a program itself:
+
+    lumos exec --domain maths 'R1 = Calculator(2 + 3); R2 = Calculator(R1 * 4)'
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+import typer
+
+from lumos.errors import ConfigError
+
+
+def command(
+    source: str = typer.Argument(
+        ..., help="A JSONL file of {\"actions\": [...]} lines, '-' for stdin, or a program."
+    ),
+    domain: str = typer.Option("maths", "--domain", "-d", help="The tool set to execute with."),
+    time_limit: float = typer.Option(5.0, "--time-limit", min=0.1, help="Seconds allowed for each action."),
+) -> None:
+    from lumos.tools.base import registry
+
+    try:
+        registry.domain(domain)
+    except ConfigError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    out = sys.stdout
+    if source == "-":
+        _run_lines(sys.stdin, domain, time_limit, out)
+        return
+    path = Path(source)
+    if _is_file(path):
+        with path.open(encoding="utf-8") as lines:
+            _run_lines(lines, domain, time_limit, out)
+        return
+    if path.suffix in (".jsonl", ".json") and "(" not in source:
+        typer.echo(f"error: no such file: {source}", err=True)
+        raise typer.Exit(2)
+    _emit(out, _run(source, domain, time_limit))
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a program text too long or odd to be a path
+        return False
+
+
+def _run(actions: Any, domain: str, time_limit: float) -> dict[str, Any]:
+    from lumos.tools.executor import run_program
+
+    return run_program(actions, domain, action_time_limit=time_limit)
+
+
+def _run_lines(lines: Iterable[str], domain: str, time_limit: float, out: TextIO) -> None:
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        record: dict[str, Any]
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            record = _bad_line(number, f"not valid JSON ({exc})")
+        else:
+            actions = item.get("actions") if isinstance(item, dict) else None
+            if isinstance(actions, str) or (
+                isinstance(actions, list) and all(isinstance(a, str) for a in actions)
+            ):
+                record = _run(actions, domain, time_limit)
+            else:
+                record = _bad_line(number, 'expected an object with "actions": a list of texts or one text')
+            if isinstance(item, dict) and "id" in item:
+                record = {"id": item["id"], **record}
+        _emit(out, record)
+
+
+def _bad_line(number: int, why: str) -> dict[str, Any]:
+    return {"results": {}, "output": None, "error": f"line {number}: {why}"}
+
+
+def _emit(out: TextIO, record: dict[str, Any]) -> None:
+    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    out.flush()
