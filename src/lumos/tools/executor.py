@@ -33,6 +33,13 @@ NO_OUTPUT = "_"
 class Executor:
     """Runs actions for one episode at a time with a fixed set of tool instances."""
 
+    def limit_for(self, tool: Tool) -> float:
+        """Seconds one action of ``tool`` may run: ``action_time_limit`` caps computing tools; a tool that
+        declares a larger budget than the default (one that waits on a language model, say) keeps it."""
+        if tool.time_limit > Tool.time_limit:
+            return tool.time_limit
+        return min(self.action_time_limit, tool.time_limit) if tool.time_limit else self.action_time_limit
+
     def __init__(self, tools: Sequence[Tool], *, action_time_limit: float = 5.0) -> None:
         self._tools: dict[str, Tool] = {}
         for tool in tools:
@@ -98,7 +105,7 @@ class Executor:
         if tool is None:
             known = ", ".join(sorted(self._tools)) or "none"
             raise UnknownToolError(f"there is no tool named {action.tool!r} (available: {known})")
-        limit = min(self.action_time_limit, tool.time_limit) if tool.time_limit else self.action_time_limit
+        limit = self.limit_for(tool)
         ctx.state["outputs"] = list(action.outputs)
         ctx.state["time_limit"] = limit
         shown: dict[str, str]
