@@ -63,12 +63,9 @@ def build_models(
     if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
         from lumos.models.hf import load_shared_base
 
-        adapters = {k: v for k, v in (("plan", plan_adapter), ("ground", ground_adapter)) if v}
-        loaded = load_shared_base(plan_name or "default", adapters)
-        base = loaded.get("base") if "base" in loaded else None
-        planner = loaded.get("plan") or base or next(iter(loaded.values()))
-        grounder = loaded.get("ground") or base or next(iter(loaded.values()))
-        return planner, grounder, False
+        # one copy of the base weights; each module switches to its own adapter (None: the bare base)
+        loaded = load_shared_base(plan_name or "default", {"plan": plan_adapter, "ground": ground_adapter})
+        return loaded["plan"], loaded["ground"], False
     planner = load_model(backend, plan_name, **options)
     grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
     return planner, grounder, untrained and backend == "hf"

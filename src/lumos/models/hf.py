@@ -1,0 +1,460 @@
+"""In-process generation with transformers: batched, left-padded, with stop strings.
+
+``HFModel("default")`` (or ``"smollm2-135m"``) serves the embedded SmolLM2-135M-Instruct (see
+:mod:`lumos.models.default`); a local folder loads directly; any other name is a Hugging Face Hub id. A LoRA
+adapter can be laid over the base (``adapter=``), and :func:`load_shared_base` serves several adapters (a planner
+and a grounder) over one copy of the base weights.
+
+Importing this module does not import torch; constructing a model does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from lumos.errors import BackendError, ConfigError, require
+from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
+from lumos.models.default import DEFAULT_MODEL, is_default_name, resolve_default
+from lumos.prompts.templates import pick_template, render_conversation
+
+logger = logging.getLogger(__name__)
+
+ChatTemplate = Literal["auto", "tulu", "native"]
+_TEMPLATES = ("auto", "tulu", "native")
+_DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+    "float16": "float16",
+    "fp16": "float16",
+    "half": "float16",
+}
+_THREADS_SET = False
+
+
+@dataclass
+class _Core:
+    """Weights and tokenizer loaded once, shared by every :class:`HFModel` built over them."""
+
+    model: Any
+    tokenizer: Any
+    device: str
+    source: str
+    adapters: dict[str, str | None] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class HFModel(Model):
+    """A causal LM served in-process by transformers.
+
+    Args:
+        model: ``"default"``/``"smollm2-135m"`` (the embedded model), a local folder, or a Hub id.
+        adapter: a PEFT LoRA adapter (folder or Hub id) to lay over ``model``; needs ``peft``.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``...; default CUDA when available, else CPU.
+        dtype: ``"auto"`` (float32 on CPU, bfloat16 on CUDA when supported, else float16) or a dtype name.
+        chat_template: ``"auto"`` (Tulu turns for the released Lumos checkpoints, else the tokenizer's own
+            template, else Tulu), ``"tulu"`` or ``"native"`` to force one.
+        batch_size: most conversations generated together; longer requests are split.
+        max_prompt_tokens: prompts longer than this keep their last ``max_prompt_tokens`` tokens.
+
+    ``Generation.seconds`` is the wall time of the batch a conversation ran in, divided by the batch size, so
+    the values add up to the total generation time.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        adapter: str | None = None,
+        device: str | None = None,
+        dtype: str = "auto",
+        chat_template: str = "auto",
+        batch_size: int = 16,
+        max_prompt_tokens: int | None = None,
+    ) -> None:
+        _check_options(chat_template, batch_size, max_prompt_tokens)
+        adapters: dict[str, str | None] = {"default": adapter} if adapter else {}
+        core = _load_core(model, adapters, device=device, dtype=dtype)
+        self._setup(core, "default" if adapter else None, model, chat_template, batch_size, max_prompt_tokens)
+
+    @classmethod
+    def _from_core(
+        cls,
+        core: _Core,
+        adapter_name: str | None,
+        model: str,
+        chat_template: str,
+        batch_size: int,
+        max_prompt_tokens: int | None,
+    ) -> HFModel:
+        obj = cls.__new__(cls)
+        obj._setup(core, adapter_name, model, chat_template, batch_size, max_prompt_tokens)
+        return obj
+
+    def _setup(
+        self,
+        core: _Core,
+        adapter_name: str | None,
+        model: str,
+        chat_template: str,
+        batch_size: int,
+        max_prompt_tokens: int | None,
+    ) -> None:
+        self._core: _Core | None = core
+        self._adapter_name = adapter_name
+        adapter_path = core.adapters.get(adapter_name) if adapter_name else None
+        base_name = DEFAULT_MODEL if is_default_name(model) else model
+        self.name = f"{base_name}+{adapter_path}" if adapter_path else base_name
+        self.batch_size = batch_size
+        self.max_prompt_tokens = max_prompt_tokens
+        self.template = pick_template(chat_template, [base_name, adapter_path or ""], core.tokenizer)
+        self._warned_truncation = False
+
+    # -- public helpers -------------------------------------------------------------------------------------
+
+    @property
+    def tokenizer(self) -> Any:
+        return self._require_core().tokenizer
+
+    @property
+    def device(self) -> str:
+        return self._require_core().device
+
+    def format_prompt(self, conversation: Conversation) -> str:
+        """The exact text the model is given for ``conversation`` (chat template applied)."""
+        return render_conversation(self._require_core().tokenizer, conversation, self.template)
+
+    def encode(self, conversation: Conversation) -> list[int]:
+        """Prompt token ids (after ``max_prompt_tokens`` truncation)."""
+        tok = self._require_core().tokenizer
+        ids: list[int] = list(
+            tok(self.format_prompt(conversation), add_special_tokens=self.template == "tulu")["input_ids"]
+        )
+        if self.max_prompt_tokens is not None and len(ids) > self.max_prompt_tokens:
+            if not self._warned_truncation:
+                logger.warning(
+                    "%s: a prompt of %d tokens was cut to its last %d (max_prompt_tokens)",
+                    self.name,
+                    len(ids),
+                    self.max_prompt_tokens,
+                )
+                self._warned_truncation = True
+            ids = ids[-self.max_prompt_tokens :]
+        return ids
+
+    # -- generation -----------------------------------------------------------------------------------------
+
+    def generate(self, conversations: Sequence[Conversation], params: GenerationParams) -> list[Generation]:
+        core = self._require_core()
+        if not conversations:
+            return []
+        encoded = [self.encode(c) for c in conversations]
+        if params.max_tokens <= 0:
+            return [Generation(text="", prompt_tokens=len(ids), finish_reason="length") for ids in encoded]
+        torch = require("torch", extra="hf")
+        if params.seed is not None:
+            torch.manual_seed(params.seed)
+        # Similar lengths together: less padding. Results go back in input order.
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]), reverse=True)
+        results: list[Generation | None] = [None] * len(encoded)
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            for i, gen in zip(
+                chunk, self._generate_batch(core, [encoded[i] for i in chunk], params), strict=True
+            ):
+                results[i] = gen
+        return [g for g in results if g is not None]
+
+    def _generate_batch(
+        self, core: _Core, batch: list[list[int]], params: GenerationParams
+    ) -> list[Generation]:
+        torch = require("torch", extra="hf")
+        transformers = require("transformers", extra="hf")
+        tok = core.tokenizer
+        pad_id = _pad_id(tok)
+        width = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for row, ids in enumerate(batch):  # left padding: the prompts end where generation starts
+            if ids:
+                input_ids[row, width - len(ids) :] = torch.tensor(ids, dtype=torch.long)
+                attention[row, width - len(ids) :] = 1
+        eos_ids = _eos_ids(core)
+        stops = [s for s in params.stop if s]
+        sampling = params.temperature > 0
+        config = transformers.GenerationConfig(
+            max_new_tokens=params.max_tokens,
+            do_sample=sampling,
+            temperature=params.temperature if sampling else None,
+            top_p=1.0 if sampling else None,
+            top_k=0 if sampling else None,
+            eos_token_id=eos_ids or None,
+            pad_token_id=pad_id,
+            bos_token_id=tok.bos_token_id,
+        )
+        criteria = None
+        if stops:
+            criteria = transformers.StoppingCriteriaList(
+                [transformers.StopStringCriteria(tokenizer=tok, stop_strings=stops)]
+            )
+        started = time.perf_counter()
+        with core.lock, self._adapter_context(core), torch.inference_mode():
+            output = core.model.generate(
+                input_ids=input_ids.to(core.device),
+                attention_mask=attention.to(core.device),
+                generation_config=config,
+                stopping_criteria=criteria,
+            )
+        seconds = (time.perf_counter() - started) / len(batch)
+        new_tokens = output[:, width:].tolist()
+        ends = set(eos_ids) | {pad_id}
+        return [
+            self._finish(
+                tok, ids, prompt_len=len(prompt), ends=ends, stops=stops, params=params, seconds=seconds
+            )
+            for ids, prompt in zip(new_tokens, batch, strict=True)
+        ]
+
+    @staticmethod
+    def _finish(
+        tok: Any,
+        ids: list[int],
+        *,
+        prompt_len: int,
+        ends: set[int],
+        stops: list[str],
+        params: GenerationParams,
+        seconds: float,
+    ) -> Generation:
+        end = next((k for k, t in enumerate(ids) if t in ends), len(ids))
+        text, stopped = truncate_at_stop(tok.decode(ids[:end], skip_special_tokens=True), stops)
+        if stopped:  # generation halted on the token that completed the stop string; padding follows
+            finish, used = "stop", end
+        elif end < len(ids):  # an end-of-sequence token: it was generated, so it counts
+            finish, used = "stop", end + 1
+        else:
+            finish, used = ("length" if len(ids) >= params.max_tokens else "stop"), end
+        return Generation(
+            text=text,
+            prompt_tokens=prompt_len,
+            completion_tokens=used,
+            finish_reason=finish,  # type: ignore[arg-type]
+            seconds=seconds,
+        )
+
+    def _adapter_context(self, core: _Core) -> AbstractContextManager[Any]:
+        if not core.adapters:
+            return nullcontext()
+        if self._adapter_name is None:  # the bare base, served from the adapter-wrapped model
+            return core.model.disable_adapter()
+        core.model.set_adapter(self._adapter_name)
+        return nullcontext()
+
+    def _require_core(self) -> _Core:
+        if self._core is None:
+            raise BackendError(f"{self.name}: the model was closed")
+        return self._core
+
+    def close(self) -> None:
+        """Drop this handle's reference to the weights (they are freed when no handle holds them)."""
+        core, self._core = self._core, None
+        if core is not None and core.device.startswith("cuda"):
+            torch = require("torch", extra="hf")
+            torch.cuda.empty_cache()
+
+    def __repr__(self) -> str:
+        device = self._core.device if self._core else "closed"
+        return f"HFModel({self.name!r}, device={device!r}, template={self.template!r})"
+
+
+def load_shared_base(
+    model: str,
+    adapters: dict[str, str | None],
+    *,
+    device: str | None = None,
+    dtype: str = "auto",
+    chat_template: str = "auto",
+    batch_size: int = 16,
+    max_prompt_tokens: int | None = None,
+) -> dict[str, HFModel]:
+    """Load ``model`` once and lay every LoRA adapter over it; return one :class:`HFModel` per adapter.
+
+    ``load_shared_base("meta-llama/Llama-2-7b-hf", {"planner": "out/plan", "grounder": "out/ground"})``
+    gives two models sharing the base weights; each ``generate`` switches to its adapter first (calls are
+    serialised by a lock, so the handles are safe to use from several threads). A value of ``None`` gives a
+    handle on the bare base (adapters disabled).
+    """
+    if not adapters:
+        raise ConfigError("load_shared_base needs at least one adapter, e.g. {'planner': 'path/to/lora'}")
+    _check_options(chat_template, batch_size, max_prompt_tokens)
+    named = {role: path for role, path in adapters.items() if path}
+    if not named:
+        raise ConfigError("load_shared_base: every adapter path is empty; use HFModel for the bare base")
+    core = _load_core(model, dict(adapters), device=device, dtype=dtype)
+    return {
+        role: HFModel._from_core(
+            core, role if path else None, model, chat_template, batch_size, max_prompt_tokens
+        )
+        for role, path in adapters.items()
+    }
+
+
+# -- loading ------------------------------------------------------------------------------------------------
+
+
+def _check_options(chat_template: str, batch_size: int, max_prompt_tokens: int | None) -> None:
+    if chat_template not in _TEMPLATES:
+        raise ConfigError(f"chat_template must be one of {', '.join(_TEMPLATES)}, not {chat_template!r}")
+    if batch_size < 1:
+        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
+    if max_prompt_tokens is not None and max_prompt_tokens < 1:
+        raise ConfigError(f"max_prompt_tokens must be at least 1, not {max_prompt_tokens}")
+
+
+def _hub_offline() -> bool:
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
+        if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
+            return True
+    return False
+
+
+def _set_threads(torch: Any) -> None:
+    """Use every CPU this process may run on, unless ``LUMOS_NUM_THREADS`` or ``OMP_NUM_THREADS`` says otherwise."""
+    global _THREADS_SET
+    if _THREADS_SET:
+        return
+    wanted = os.environ.get("LUMOS_NUM_THREADS", "").strip()
+    if not wanted and os.environ.get("OMP_NUM_THREADS"):
+        _THREADS_SET = True
+        return  # the user (or a launcher) already chose; torch honours it
+    try:
+        cpus = int(wanted) if wanted else len(os.sched_getaffinity(0))
+    except ValueError as exc:
+        raise ConfigError(f"LUMOS_NUM_THREADS must be a whole number, not {wanted!r}") from exc
+    except AttributeError:  # pragma: no cover - macOS, Windows have no sched_getaffinity
+        cpus = os.cpu_count() or 1
+    if cpus >= 1 and torch.get_num_threads() != cpus:
+        torch.set_num_threads(cpus)
+    _THREADS_SET = True
+
+
+def _torch_dtype(torch: Any, dtype: str, device: str) -> Any:
+    key = dtype.strip().lower()
+    if key == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    if key not in _DTYPES:
+        raise ConfigError(f"unknown dtype {dtype!r}; use 'auto' or one of {', '.join(sorted(_DTYPES))}")
+    return getattr(torch, _DTYPES[key])
+
+
+def _resolve_source(model: str) -> tuple[str, bool]:
+    """(what to pass to from_pretrained, whether it is a local folder)."""
+    if is_default_name(model):
+        return str(resolve_default()), True
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return str(path), True
+    if path.exists():
+        raise ConfigError(f"model {model!r} is a file, not a model folder (config.json, weights, tokenizer)")
+    if model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model:
+        raise ConfigError(f"model folder {model!r} does not exist")
+    return model, False
+
+
+def _hub_error(what: str, name: str, exc: BaseException) -> ConfigError:
+    offline = _hub_offline()
+    why = (
+        "offline mode is on (HF_HUB_OFFLINE) and it is not in the local Hugging Face cache"
+        if offline
+        else str(exc)
+    )
+    return ConfigError(
+        f"Could not load {what} {name!r} from the Hugging Face Hub: {why}. "
+        f"Download it while online (e.g. `hf download {name}`) so it is in the Hugging Face cache, "
+        f"or pass the path of a local folder instead."
+    )
+
+
+def _load_core(model: str, adapters: dict[str, str | None], *, device: str | None, dtype: str) -> _Core:
+    torch = require("torch", extra="hf", purpose="the hf backend")
+    transformers = require("transformers", extra="hf", purpose="the hf backend")
+    _set_threads(torch)
+    source, local = _resolve_source(model)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    torch_dtype = _torch_dtype(torch, dtype, device)
+    offline = _hub_offline() and not local
+    started = time.perf_counter()
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=offline)
+        net = transformers.AutoModelForCausalLM.from_pretrained(
+            source, dtype=torch_dtype, local_files_only=offline
+        )
+    except (KeyboardInterrupt, MemoryError):
+        raise
+    except Exception as exc:
+        if local:
+            raise ConfigError(f"could not load the model folder {source!r}: {exc}") from exc
+        raise _hub_error("model", model, exc) from exc
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    net = net.to(device).eval()
+    named = {name: path for name, path in adapters.items() if path}
+    if named:
+        net = _attach_adapters(net, named)
+    logger.info("loaded %s on %s in %.2f s", model, device, time.perf_counter() - started)
+    return _Core(model=net, tokenizer=tokenizer, device=device, source=source, adapters=dict(adapters))
+
+
+def _attach_adapters(net: Any, adapters: dict[str, str]) -> Any:
+    peft = require("peft", extra="train", purpose="LoRA adapters")
+    offline = _hub_offline()
+    wrapped = None
+    for name, path in adapters.items():
+        local = Path(path).expanduser().is_dir()
+        where = str(Path(path).expanduser()) if local else path
+        try:
+            if wrapped is None:
+                wrapped = peft.PeftModel.from_pretrained(
+                    net, where, adapter_name=name, local_files_only=offline and not local
+                )
+            else:
+                wrapped.load_adapter(where, adapter_name=name, local_files_only=offline and not local)
+        except (KeyboardInterrupt, MemoryError):
+            raise
+        except Exception as exc:
+            if local:
+                raise ConfigError(f"could not load the LoRA adapter folder {where!r}: {exc}") from exc
+            raise _hub_error("LoRA adapter", path, exc) from exc
+    assert wrapped is not None
+    return wrapped.eval()
+
+
+def _pad_id(tok: Any) -> int:
+    pad = tok.pad_token_id
+    if pad is None:
+        pad = tok.eos_token_id if tok.eos_token_id is not None else 0
+    return int(pad)
+
+
+def _eos_ids(core: _Core) -> list[int]:
+    ids: list[int] = []
+    configured = getattr(getattr(core.model, "generation_config", None), "eos_token_id", None)
+    for value in (configured, core.tokenizer.eos_token_id):
+        if value is None:
+            continue
+        for v in value if isinstance(value, (list, tuple)) else [value]:
+            if int(v) not in ids:
+                ids.append(int(v))
+    return ids

@@ -1,0 +1,211 @@
+"""``lumos train``: supervised fine-tuning of one module, a thin layer over TRL's SFTTrainer and PEFT.
+
+Conversations are rendered with the same chat template the ``hf`` backend uses at inference, tokenised once,
+and labelled so that only assistant turns carry loss (their end-of-turn marker included, so the model learns
+to stop).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from lumos.errors import ConfigError, require
+from lumos.models.base import Message
+from lumos.train.config import TrainConfig
+
+logger = logging.getLogger(__name__)
+
+
+def read_conversations(path: str | Path) -> list[list[Message]]:
+    p = Path(path)
+    if not p.is_file():
+        raise ConfigError(f"training data {p} does not exist; make it with `lumos data build`")
+    out: list[list[Message]] = []
+    for n, line in enumerate(p.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            messages = item["messages"]
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{p}:{n}: expected a JSON object with 'messages' ({exc})") from exc
+        if not any(m.get("role") == "assistant" for m in messages):
+            raise ConfigError(f"{p}:{n}: the conversation has no assistant turn to learn from")
+        out.append(messages)
+    if not out:
+        raise ConfigError(f"{p} holds no conversations")
+    return out
+
+
+def render_with_spans(tokenizer: Any, messages: Sequence[Message], template: str) -> tuple[str, list[tuple[int, int]]]:
+    """The whole conversation as text, and the character spans of assistant turns (with their end marker)."""
+    from lumos.prompts.templates import render_conversation
+
+    spans: list[tuple[int, int]] = []
+    text = ""
+    for i, m in enumerate(messages):
+        upto = render_conversation(tokenizer, messages[: i + 1], template, add_generation_prompt=False)
+        if m["role"] == "assistant":
+            prefix = render_conversation(tokenizer, messages[:i], template, add_generation_prompt=True)
+            if not upto.startswith(prefix):
+                raise ConfigError("the chat template does not render conversations incrementally; use --template tulu")
+            spans.append((len(prefix), len(upto)))
+        text = upto
+    return text, spans
+
+
+def tokenize_conversations(
+    tokenizer: Any, conversations: Sequence[Sequence[Message]], template: str, max_length: int
+) -> list[dict[str, list[int]]]:
+    rows = []
+    for messages in conversations:
+        text, spans = render_with_spans(tokenizer, messages, template)
+        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=True, max_length=max_length)
+        labels = [
+            tok if any(s <= start < e for s, e in spans) else -100
+            for tok, (start, _end) in zip(enc["input_ids"], enc["offset_mapping"])
+        ]
+        if all(label == -100 for label in labels):
+            continue  # the assistant turns were cut off by max_length
+        rows.append({"input_ids": list(enc["input_ids"]), "labels": labels})
+    return rows
+
+
+def _budgeted(rows: list[dict[str, list[int]]], max_tokens: int) -> list[dict[str, list[int]]]:
+    """The first rows whose tokens fit the budget (the same budget for every compared method)."""
+    if max_tokens <= 0:
+        return rows
+    out, used = [], 0
+    for r in rows:
+        if used + len(r["input_ids"]) > max_tokens:
+            break
+        out.append(r)
+        used += len(r["input_ids"])
+    return out
+
+
+def train(cfg: TrainConfig) -> Path:
+    """Train one module; returns the directory with the adapter (LoRA) or full model."""
+    torch = require("torch", extra="train", purpose="training")
+    datasets = require("datasets", extra="train", purpose="training")
+    transformers = require("transformers", extra="train", purpose="training")
+    trl = require("trl", extra="train", purpose="training")
+    from lumos.models.default import is_default_name, resolve_default
+    from lumos.prompts.templates import pick_template
+
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "lumos_train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    base = str(resolve_default()) if is_default_name(cfg.base) else cfg.base
+    tokenizer = transformers.AutoTokenizer.from_pretrained(base)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    template = pick_template("auto", [cfg.base, base], tokenizer)
+
+    conversations = read_conversations(cfg.data)
+    rng = random.Random(cfg.seed)
+    if cfg.eval_data:
+        train_convs, eval_convs = conversations, read_conversations(cfg.eval_data)
+    else:
+        shuffled = conversations[:]
+        rng.shuffle(shuffled)
+        n_eval = max(1, int(len(shuffled) * cfg.eval_fraction)) if len(shuffled) > 1 else 0
+        eval_convs, train_convs = shuffled[:n_eval], shuffled[n_eval:]
+    train_rows = _budgeted(tokenize_conversations(tokenizer, train_convs, template, cfg.max_length), cfg.max_tokens)
+    eval_rows = tokenize_conversations(tokenizer, eval_convs, template, cfg.max_length)
+    if not train_rows:
+        raise ConfigError("no training conversation fits --max-length/--max-tokens")
+    n_tokens = sum(len(r["input_ids"]) for r in train_rows)
+    logger.info("training on %d conversations, %d tokens", len(train_rows), n_tokens)
+
+    use_bf16 = cfg.bf16 == "true" or (cfg.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported())
+    model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16 if use_bf16 else torch.float32)
+    peft_config = None
+    if cfg.lora_r > 0:
+        peft = require("peft", extra="train", purpose="LoRA training")
+        targets: str | list[str] = cfg.lora_targets if cfg.lora_targets == "all-linear" else cfg.lora_targets.split(",")
+        peft_config = peft.LoraConfig(
+            r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
+            task_type="CAUSAL_LM",
+        )
+    args = trl.SFTConfig(
+        output_dir=str(out),
+        num_train_epochs=cfg.epochs,
+        max_steps=cfg.max_steps,
+        learning_rate=cfg.learning_rate,
+        per_device_train_batch_size=cfg.batch_size,
+        per_device_eval_batch_size=cfg.batch_size,
+        gradient_accumulation_steps=cfg.grad_accum,
+        lr_scheduler_type="cosine",
+        warmup_steps=max(1, int(0.03 * math.ceil(len(train_rows) / cfg.batch_size))),
+        logging_steps=cfg.logging_steps,
+        save_steps=cfg.save_steps,
+        save_total_limit=2,
+        eval_strategy="epoch" if eval_rows else "no",
+        bf16=use_bf16,
+        seed=cfg.seed,
+        report_to=[],
+        max_length=cfg.max_length,
+        disable_tqdm=False,
+        use_cpu=not torch.cuda.is_available(),
+    )
+    trainer = trl.SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=datasets.Dataset.from_list(train_rows),
+        eval_dataset=datasets.Dataset.from_list(eval_rows) if eval_rows else None,
+        processing_class=tokenizer,
+        peft_config=peft_config,
+    )
+    resume = cfg.resume and any(out.glob("checkpoint-*"))
+    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    metrics: dict[str, Any] = dict(result.metrics)
+    if eval_rows:
+        metrics.update(trainer.evaluate())
+    metrics.update({"train_conversations": len(train_rows), "train_tokens": n_tokens, "template": template})
+    final = out / "final"
+    trainer.model.save_pretrained(str(final))
+    tokenizer.save_pretrained(str(final))
+    if cfg.save_half and peft_config is not None:
+        _halve_adapter(final)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
+    (final / "lumos_module.json").write_text(
+        json.dumps({"module": cfg.module, "formulation": cfg.formulation, "base": cfg.base, "template": template})
+    )
+    return final
+
+
+def _halve_adapter(folder: Path) -> None:
+    """Store LoRA weights in float16: half the size, and the loaded adapter is cast back to the base dtype."""
+    from safetensors.torch import load_file, save_file
+
+    path = folder / "adapter_model.safetensors"
+    if path.is_file():
+        tensors = {k: v.half().contiguous() for k, v in load_file(str(path)).items()}
+        save_file(tensors, str(path), metadata={"format": "pt"})
+
+
+def merge(adapter: str | Path, out: str | Path, base: str | None = None) -> Path:
+    """Fold a LoRA adapter into its base model and save the full model (``lumos merge``)."""
+    peft = require("peft", extra="train", purpose="merging an adapter")
+    transformers = require("transformers", extra="train")
+    from lumos.models.default import is_default_name, resolve_default
+
+    adapter = Path(adapter)
+    info = json.loads((adapter / "adapter_config.json").read_text()) if (adapter / "adapter_config.json").is_file() else None
+    if info is None:
+        raise ConfigError(f"{adapter} is not a LoRA adapter directory (no adapter_config.json)")
+    name = base or info.get("base_model_name_or_path") or "default"
+    base_path = str(resolve_default()) if is_default_name(name) else name
+    model = transformers.AutoModelForCausalLM.from_pretrained(base_path)
+    merged = peft.PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+    out = Path(out)
+    merged.save_pretrained(str(out))
+    transformers.AutoTokenizer.from_pretrained(base_path).save_pretrained(str(out))
+    return out

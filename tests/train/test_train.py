@@ -1,0 +1,91 @@
+"""One real training step on a tiny model on the CPU: parameters change and a loadable adapter is written."""
+
+import json
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("peft")
+pytest.importorskip("trl")
+transformers = pytest.importorskip("transformers")
+
+from lumos.errors import ConfigError  # noqa: E402
+from lumos.prompts.modules import ModulePrompts  # noqa: E402
+from lumos.train.config import TrainConfig  # noqa: E402
+from lumos.train.trainer import read_conversations, tokenize_conversations, train  # noqa: E402
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory):
+    """A tiny randomly initialised Llama with a small word-level tokenizer, saved like a hub model."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    folder = tmp_path_factory.mktemp("tiny")
+    words = "<unk> <pad> <|im_start|> <|im_end|> user assistant Subgoal R1 = Calculator ( ) 1 2 3 + : Add . Task".split()
+    tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.Whitespace()
+    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<|im_end|>")
+    fast.add_special_tokens({"additional_special_tokens": ["<|im_start|>"]})
+    fast.chat_template = CHATML
+    fast.save_pretrained(folder)
+    config = transformers.LlamaConfig(
+        vocab_size=len(words), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+        num_key_value_heads=2, max_position_embeddings=256, pad_token_id=1, eos_token_id=3,
+    )
+    torch.manual_seed(0)
+    transformers.LlamaForCausalLM(config).save_pretrained(folder)
+    return folder
+
+
+def _data(tmp_path, n=8):
+    prompts = ModulePrompts("maths")
+    rows = [
+        {"messages": prompts.plan_iterative(f"Task {i}", ["Add 1 and 2."], ["3"], final=True)} for i in range(n)
+    ]
+    path = tmp_path / "plan.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_only_assistant_turns_carry_loss(tiny_base, tmp_path):
+    tokenizer = transformers.AutoTokenizer.from_pretrained(tiny_base)
+    convs = read_conversations(_data(tmp_path, 1))
+    (row,) = tokenize_conversations(tokenizer, convs, "native", 512)
+    labelled = tokenizer.decode([t for t in row["labels"] if t != -100])
+    assert "Subgoal" in labelled and "user" not in labelled
+    assert row["labels"][0] == -100
+
+
+def test_one_lora_step_changes_weights_and_saves_a_loadable_adapter(tiny_base, tmp_path):
+    peft = pytest.importorskip("peft")
+    cfg = TrainConfig(
+        module="plan", base=str(tiny_base), data=str(_data(tmp_path)), out=str(tmp_path / "out"), max_steps=2,
+        batch_size=4, lora_r=4, learning_rate=5e-2, save_steps=1000, logging_steps=1,
+    )
+    final = train(cfg)
+    assert (final / "adapter_config.json").is_file() and (final / "adapter_model.safetensors").is_file()
+    base = transformers.AutoModelForCausalLM.from_pretrained(tiny_base)
+    before = {k: v.clone() for k, v in base.state_dict().items()}
+    loaded = peft.PeftModel.from_pretrained(base, str(final))
+    merged = loaded.merge_and_unload()
+    changed = [k for k, v in merged.state_dict().items() if k in before and not torch.equal(v, before[k])]
+    assert changed, "training left every weight as it was"
+    meta = json.loads((final / "lumos_module.json").read_text())
+    assert meta["module"] == "plan"
+    assert (tmp_path / "out" / "lumos_train_config.json").is_file()
+
+
+def test_bad_data_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "no messages"}\n')
+    with pytest.raises(ConfigError, match="messages"):
+        read_conversations(bad)
+    with pytest.raises(ConfigError, match="lumos data build"):
+        read_conversations(tmp_path / "missing.jsonl")
+    with pytest.raises(ConfigError, match="module"):
+        TrainConfig(module="everything")  # type: ignore[arg-type]
