@@ -27,7 +27,11 @@ def scripted(conversation) -> str:
         return steps[sum(1 for m in conversation if m["role"] == "assistant")]
     if "Should we stop planning?" in last:
         done = sum(1 for m in conversation if m["role"] == "user" and "Should we stop" in m["content"])
-        return "Yes, I will stop planning." if done >= 3 else f"No, I will keep planning. Subgoal {done + 1}: Go on."
+        return (
+            "Yes, I will stop planning."
+            if done >= 3
+            else f"No, I will keep planning. Subgoal {done + 1}: Go on."
+        )
     if "one line" in last or "list of subgoals" in last:
         return "Subgoal 1: Multiply.; Subgoal 2: Add.; Subgoal 3: Check."
     return "Subgoal 1: Multiply b by c."
@@ -41,17 +45,24 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     args = ap.parse_args()
     rng = random.Random(0)
-    tasks = [f"What is {rng.randint(1, 99)} + {rng.randint(1, 99)} * {rng.randint(1, 99)}?" for _ in range(args.tasks)]
+    tasks = [
+        f"What is {rng.randint(1, 99)} + {rng.randint(1, 99)} * {rng.randint(1, 99)}?"
+        for _ in range(args.tasks)
+    ]
     model = FakeModel(responder=scripted, latency=args.latency)
     agent = Agent(model, model, AgentConfig(formulation=args.formulation, batch_size=args.batch_size))
     started = time.perf_counter()
     trajectories = agent.run(tasks)
     wall = time.perf_counter() - started
-    right = sum(1 for t, q in zip(trajectories, tasks) if t.answer is not None and _check(q, t.answer))
+    right = sum(
+        1 for t, q in zip(trajectories, tasks, strict=False) if t.answer is not None and _check(q, t.answer)
+    )
     s = agent.stats
     print(f"tasks: {len(tasks)}  formulation: {args.formulation}  batch size: {args.batch_size}")
     print(f"model calls: {s.model_calls}  simulated latency per call: {args.latency:.3f} s")
-    print(f"wall: {wall:.3f} s  in model calls: {s.model_seconds:.3f} s  outside: {wall - s.model_seconds:.3f} s")
+    print(
+        f"wall: {wall:.3f} s  in model calls: {s.model_seconds:.3f} s  outside: {wall - s.model_seconds:.3f} s"
+    )
     print(f"agent overhead share: {100 * s.overhead_share:.2f} %  (target < 5 %)")
     print(f"answers right: {right}/{len(tasks)}  tasks/s: {len(tasks) / wall:.1f}")
 

@@ -11,6 +11,8 @@ Two families, as in smolagents:
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class LumosError(Exception):
     """Base class of every error lumos raises on purpose."""
@@ -78,7 +80,7 @@ class RoundLimitError(AgentStepError):
     kind = "round_limit"
 
 
-def require(module: str, *, package: str | None = None, extra: str, purpose: str = ""):  # type: ignore[no-untyped-def]
+def require(module: str, *, package: str | None = None, extra: str, purpose: str = "") -> Any:
     """Import an optional dependency or raise :class:`MissingDependencyError` naming the extra."""
     import importlib
 

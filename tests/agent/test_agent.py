@@ -26,7 +26,7 @@ def test_lumos_i_end_to_end():
     traj = Agent(planner, grounder).run_one(LEAH)
     assert traj.answer == "12"
     assert traj.finished and traj.stop_reason == "planner_stopped"
-    assert [s.text for s in traj.subgoals][0] == "Calculate how much Leah spent on the milkshake."
+    assert next(s.text for s in traj.subgoals) == "Calculate how much Leah spent on the milkshake."
     assert [a.render() for a in traj.actions] == [
         "R1 = Calculator(28 * 1/7)",
         "R2 = Calculator(28 - R1)",
@@ -44,12 +44,17 @@ def test_lumos_i_end_to_end():
 
 
 def test_lumos_o_end_to_end():
-    planner = FakeModel(["Subgoal 1: Find the milkshake cost.; Subgoal 2: Find what is left; Subgoal 3: Halve it."])
+    planner = FakeModel(
+        ["Subgoal 1: Find the milkshake cost.; Subgoal 2: Find what is left; Subgoal 3: Halve it."]
+    )
     grounder = FakeModel(["R1 = Calculator(28 / 7); R2 = Calculator(28 - R1); R3 = Calculator(R2 / 2)"])
     traj = Agent(planner, grounder, AgentConfig(formulation="onetime")).run_one(LEAH)
     assert traj.answer == "12" and traj.finished
     assert len(traj.subgoals) == 3 and len(traj.actions) == 3
-    assert "Subgoals to be grounded: Subgoal 1: Find the milkshake cost.; Subgoal 2" in grounder.calls[0][-1]["content"]
+    assert (
+        "Subgoals to be grounded: Subgoal 1: Find the milkshake cost.; Subgoal 2"
+        in grounder.calls[0][-1]["content"]
+    )
     assert len(planner.calls) == 1 and len(grounder.calls) == 1
 
 
@@ -102,7 +107,11 @@ def test_unparseable_plan_is_recorded_and_retried_with_a_hint():
 
 
 def test_round_limit_cuts_a_planner_that_never_stops():
-    planner = FakeModel(responder=lambda conv: "No, I will keep planning. Subgoal 9: More." if len(conv) > 1 else "Subgoal 1: Go.")
+    planner = FakeModel(
+        responder=lambda conv: (
+            "No, I will keep planning. Subgoal 9: More." if len(conv) > 1 else "Subgoal 1: Go."
+        )
+    )
     grounder = FakeModel(responder=lambda conv: f"R{len(conv) // 2 + 1} = Calculator({len(conv)})")
     traj = Agent(planner, grounder, AgentConfig(max_rounds=3)).run_one("loop forever")
     assert traj.stop_reason == "round_limit" and not traj.finished
@@ -132,7 +141,9 @@ def test_in_context_examples_precede_the_task():
     grounder = FakeModel(["R1 = Calculator(2 + 3)"])
     Agent(planner, grounder, AgentConfig(n_examples=2)).run_one("What is 2 + 3?")
     first = planner.calls[0]
-    assert "bakery" in first[0]["content"] and first[-1]["content"].endswith("What is 2 + 3?; Initial Environment Description: None.")
+    assert "bakery" in first[0]["content"] and first[-1]["content"].endswith(
+        "What is 2 + 3?; Initial Environment Description: None."
+    )
     assert first[1]["content"].startswith("Subgoal 1:")
 
 

@@ -39,7 +39,9 @@ def test_squad_normalisation_em_f1():
 
 
 def test_fanout_accuracy():
-    loose, strict = M.fanout_accuracy("Paris has 2,100,000 people and Lyon 500000", ["2100000", "500000", "Marseille"])
+    loose, strict = M.fanout_accuracy(
+        "Paris has 2,100,000 people and Lyon 500000", ["2100000", "500000", "Marseille"]
+    )
     assert loose == pytest.approx(2 / 3)
     assert strict == 0.0
     assert M.fanout_accuracy("Paris and Lyon", ["paris", "LYON"]) == (1.0, 1.0)

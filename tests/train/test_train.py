@@ -26,16 +26,46 @@ def tiny_base(tmp_path_factory):
     from tokenizers import Tokenizer, models, pre_tokenizers
 
     folder = tmp_path_factory.mktemp("tiny")
-    words = "<unk> <pad> <|im_start|> <|im_end|> user assistant Subgoal R1 = Calculator ( ) 1 2 3 + : Add . Task".split()
+    words = [
+        "<unk>",
+        "<pad>",
+        "<|im_start|>",
+        "<|im_end|>",
+        "user",
+        "assistant",
+        "Subgoal",
+        "R1",
+        "=",
+        "Calculator",
+        "(",
+        ")",
+        "1",
+        "2",
+        "3",
+        "+",
+        ":",
+        "Add",
+        ".",
+        "Task",
+    ]
     tok = Tokenizer(models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = transformers.PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<|im_end|>")
+    fast = transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="<unk>", pad_token="<pad>", eos_token="<|im_end|>"
+    )
     fast.add_special_tokens({"additional_special_tokens": ["<|im_start|>"]})
     fast.chat_template = CHATML
     fast.save_pretrained(folder)
     config = transformers.LlamaConfig(
-        vocab_size=len(words), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
-        num_key_value_heads=2, max_position_embeddings=256, pad_token_id=1, eos_token_id=3,
+        vocab_size=len(words),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        pad_token_id=1,
+        eos_token_id=3,
     )
     torch.manual_seed(0)
     transformers.LlamaForCausalLM(config).save_pretrained(folder)
@@ -45,7 +75,8 @@ def tiny_base(tmp_path_factory):
 def _data(tmp_path, n=8):
     prompts = ModulePrompts("maths")
     rows = [
-        {"messages": prompts.plan_iterative(f"Task {i}", ["Add 1 and 2."], ["3"], final=True)} for i in range(n)
+        {"messages": prompts.plan_iterative(f"Task {i}", ["Add 1 and 2."], ["3"], final=True)}
+        for i in range(n)
     ]
     path = tmp_path / "plan.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -64,8 +95,16 @@ def test_only_assistant_turns_carry_loss(tiny_base, tmp_path):
 def test_one_lora_step_changes_weights_and_saves_a_loadable_adapter(tiny_base, tmp_path):
     peft = pytest.importorskip("peft")
     cfg = TrainConfig(
-        module="plan", base=str(tiny_base), data=str(_data(tmp_path)), out=str(tmp_path / "out"), max_steps=2,
-        batch_size=4, lora_r=4, learning_rate=5e-2, save_steps=1000, logging_steps=1,
+        module="plan",
+        base=str(tiny_base),
+        data=str(_data(tmp_path)),
+        out=str(tmp_path / "out"),
+        max_steps=2,
+        batch_size=4,
+        lora_r=4,
+        learning_rate=5e-2,
+        save_steps=1000,
+        logging_steps=1,
     )
     final = train(cfg)
     assert (final / "adapter_config.json").is_file() and (final / "adapter_model.safetensors").is_file()

@@ -28,9 +28,12 @@ class AgentConfig:
 
     domain: str = field(default="maths", metadata={"help": "task domain: its tools and prompts"})
     formulation: Literal["iterative", "onetime"] = field(
-        default="iterative", metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"}
+        default="iterative",
+        metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"},
     )
-    max_rounds: int = field(default=8, metadata={"help": "Lumos-I: most subgoals per task before it is cut off"})
+    max_rounds: int = field(
+        default=8, metadata={"help": "Lumos-I: most subgoals per task before it is cut off"}
+    )
     n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
     plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
     ground_max_tokens: int = field(default=160, metadata={"help": "token limit of one grounder output"})
@@ -120,7 +123,7 @@ class Agent:
         for lo in range(0, len(tasks), size):
             chunk = tasks[lo : lo + size]
             chunk_ids = ids[lo : lo + size] if ids is not None else [str(lo + i) for i in range(len(chunk))]
-            episodes = [self._new_episode(t, i) for t, i in zip(chunk, chunk_ids)]
+            episodes = [self._new_episode(t, i) for t, i in zip(chunk, chunk_ids, strict=False)]
             if self.config.formulation == "iterative":
                 self._run_iterative(episodes, on_done)
             else:
@@ -143,10 +146,15 @@ class Agent:
             steps = {id(e): Step(index=round_index + 1) for e in active}
             # 1. plan: the next subgoal, or stop
             plan_outputs = self._generate(
-                "plan", self.plan_model, [self._plan_prompt(e) for e in active], cfg.plan_max_tokens, steps, active
+                "plan",
+                self.plan_model,
+                [self._plan_prompt(e) for e in active],
+                cfg.plan_max_tokens,
+                steps,
+                active,
             )
             grounding: list[_Episode] = []
-            for e, text in zip(active, plan_outputs):
+            for e, text in zip(active, plan_outputs, strict=False):
                 step = steps[id(e)]
                 try:
                     next_subgoal = _next_subgoal(text, first=not e.subgoals)
@@ -170,13 +178,17 @@ class Agent:
                 continue
             # 2. ground the new subgoal of every task that has one
             prompts = [
-                self.prompts.ground_iterative(e.traj.task, [*e.subgoals, e.pending.text], e.actions, e.results)
+                self.prompts.ground_iterative(
+                    e.traj.task, [*e.subgoals, e.pending.text], e.actions, e.results
+                )
                 for e in grounding
                 if e.pending is not None
             ]
-            ground_outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding)
+            ground_outputs = self._generate(
+                "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
+            )
             # 3. execute, and remember the result for the planner
-            for e, text in zip(grounding, ground_outputs):
+            for e, text in zip(grounding, ground_outputs, strict=False):
                 step = steps[id(e)]
                 assert e.pending is not None
                 e.subgoals.append(e.pending.text)
@@ -191,7 +203,11 @@ class Agent:
     def _plan_prompt(self, e: _Episode) -> Conversation:
         msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results)
         for bad, why in e.plan_retry[-2:]:
-            msgs = [*msgs, {"role": "assistant", "content": bad}, {"role": "user", "content": _plan_hint(e, why)}]
+            msgs = [
+                *msgs,
+                {"role": "assistant", "content": bad},
+                {"role": "user", "content": _plan_hint(e, why)},
+            ]
         return msgs
 
     # ----------------------------------------------------------------------------------- Lumos-O
@@ -200,11 +216,15 @@ class Agent:
         cfg = self.config
         steps = {id(e): Step(index=1) for e in episodes}
         plans = self._generate(
-            "plan", self.plan_model, [self.prompts.plan_onetime(e.traj.task) for e in episodes],
-            cfg.plan_max_tokens, steps, episodes,
+            "plan",
+            self.plan_model,
+            [self.prompts.plan_onetime(e.traj.task) for e in episodes],
+            cfg.plan_max_tokens,
+            steps,
+            episodes,
         )
         grounding: list[_Episode] = []
-        for e, text in zip(episodes, plans):
+        for e, text in zip(episodes, plans, strict=False):
             step = steps[id(e)]
             try:
                 step.subgoals = parse_plan(text)
@@ -216,8 +236,10 @@ class Agent:
             e.subgoals = [s.text for s in step.subgoals]
             grounding.append(e)
         prompts = [self.prompts.ground_onetime(e.traj.task, e.subgoals) for e in grounding]
-        outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding)
-        for e, text in zip(grounding, outputs):
+        outputs = self._generate(
+            "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
+        )
+        for e, text in zip(grounding, outputs, strict=False):
             step = steps[id(e)]
             self._ground_and_execute(e, step, text)
             self._record(e, step)
@@ -228,7 +250,9 @@ class Agent:
     def _new_episode(self, task: str, task_id: str) -> _Episode:
         executor = Executor(self._make_tools(), action_time_limit=self.config.action_time_limit)
         executor.reset()
-        traj = Trajectory(task=task, id=task_id, domain=self.config.domain, formulation=self.config.formulation)
+        traj = Trajectory(
+            task=task, id=task_id, domain=self.config.domain, formulation=self.config.formulation
+        )
         return _Episode(traj=traj, executor=executor)
 
     def _ground_and_execute(self, e: _Episode, step: Step, text: str) -> str:
@@ -267,14 +291,21 @@ class Agent:
         gens: list[Generation] = model.generate(prompts, params)
         seconds = time.perf_counter() - started
         if len(gens) != len(prompts):
-            raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts")
+            raise RuntimeError(
+                f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts"
+            )
         self.stats.model_seconds += seconds
         self.stats.model_calls += 1
         share = seconds / len(prompts)
-        for e, g in zip(episodes, gens):
+        for e, g in zip(episodes, gens, strict=False):
             steps[id(e)].calls.append(
-                ModelCall(module=module, output=g.text, prompt_tokens=g.prompt_tokens,
-                          completion_tokens=g.completion_tokens, seconds=share)
+                ModelCall(
+                    module=module,
+                    output=g.text,
+                    prompt_tokens=g.prompt_tokens,
+                    completion_tokens=g.completion_tokens,
+                    seconds=share,
+                )
             )
             e.traj.model_seconds += share
         return [g.text for g in gens]

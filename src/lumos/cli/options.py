@@ -83,17 +83,24 @@ def build_agent(
     ground_adapter: str | None,
     base_url: str | None,
     overrides: dict[str, Any],
+    index: Path | None = None,
 ) -> Agent:
     file_values = load_config_file(config_file)
     planner, grounder, untrained = build_models(
-        backend, model or file_values.get("model"), plan_model or file_values.get("plan_model"),
-        ground_model or file_values.get("ground_model"), plan_adapter, ground_adapter, base_url,
+        backend,
+        model or file_values.get("model"),
+        plan_model or file_values.get("plan_model"),
+        ground_model or file_values.get("ground_model"),
+        plan_adapter,
+        ground_adapter,
+        base_url,
     )
     if overrides.get("n_examples") is None and "n_examples" not in file_values:
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}
     config = agent_config(file_values, overrides)
     style = PromptStyle.from_yaml(prompts_file) if prompts_file else None
-    return Agent(planner, grounder, config, style=style)
+    tool_options = tool_options_for(config.domain, index, planner)
+    return Agent(planner, grounder, config, style=style, tool_options=tool_options)
 
 
 def tool_options_for(domain: str, index: Path | None, qa_model: Model) -> dict[str, Any]:

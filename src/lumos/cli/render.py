@@ -14,11 +14,13 @@ def print_trajectory(traj: Trajectory, console: Console | None = None) -> None:
     for step in traj.steps:
         for subgoal in step.subgoals:
             console.print(f"[cyan]{escape(subgoal.render())}[/cyan]")
-        for action, result in zip(step.actions, step.results + [None] * len(step.actions)):
+        for action, result in zip(step.actions, step.results + [None] * len(step.actions), strict=False):
             shown = "" if result is None or result.error else "  ->  " + ", ".join(result.outputs.values())
             console.print(f"    [green]{escape(action.render())}[/green]{escape(shown)}")
         if step.error is not None:
-            console.print(f"    [red]x {step.error.module} {step.error.kind}: {escape(step.error.message)}[/red]")
+            console.print(
+                f"    [red]x {step.error.module} {step.error.kind}: {escape(step.error.message)}[/red]"
+            )
         elif not step.subgoals and step.calls:
             console.print(f"[dim]{escape(step.calls[-1].output.strip())}[/dim]")
     answer = traj.answer if traj.answer is not None else "(none)"

@@ -11,7 +11,9 @@ import typer
 def command(
     run_dirs: Annotated[list[Path], typer.Argument(help="run directories written by `lumos eval`")],
     out: Annotated[Optional[Path], typer.Option(help="also write the table to this markdown file")] = None,
-    chart: Annotated[Optional[Path], typer.Option(help="PNG chart path (default: beside --out, or report.png)")] = None,
+    chart: Annotated[
+        Optional[Path], typer.Option(help="PNG chart path (default: beside --out, or report.png)")
+    ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="skip the chart")] = False,
 ) -> None:
     from lumos.eval.report import comparison_chart, comparison_table, load_runs

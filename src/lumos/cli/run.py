@@ -15,26 +15,58 @@ from lumos.cli.options import build_agent
 def command(
     task: Annotated[str, typer.Argument(help="the task; '-' reads one task per line from standard input")],
     domain: Annotated[Optional[str], typer.Option(help="task domain: maths, complex_qa, ...")] = None,
-    formulation: Annotated[Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")] = None,
+    formulation: Annotated[
+        Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")
+    ] = None,
     backend: Annotated[str, typer.Option(help="model backend: hf, openai, fake, or a plugin")] = "hf",
-    model: Annotated[Optional[str], typer.Option(help="one model for both modules (default: the embedded model)")] = None,
+    model: Annotated[
+        Optional[str], typer.Option(help="one model for both modules (default: the embedded model)")
+    ] = None,
     plan_model: Annotated[Optional[str], typer.Option(help="planning module model")] = None,
     ground_model: Annotated[Optional[str], typer.Option(help="grounding module model")] = None,
-    plan_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for planning (hf backend)")] = None,
-    ground_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")] = None,
+    plan_adapter: Annotated[
+        Optional[str], typer.Option(help="LoRA adapter for planning (hf backend)")
+    ] = None,
+    ground_adapter: Annotated[
+        Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")
+    ] = None,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
-    examples: Annotated[Optional[int], typer.Option(help="in-context demonstrations (default: 3 for the untrained embedded model, else 0)")] = None,
+    examples: Annotated[
+        Optional[int],
+        typer.Option(help="in-context demonstrations (default: 3 for the untrained embedded model, else 0)"),
+    ] = None,
     max_rounds: Annotated[Optional[int], typer.Option(help="most subgoals in Lumos-I")] = None,
+    index: Annotated[
+        Optional[Path],
+        typer.Option(help="complex_qa: search index directory (default: the built-in offline index)"),
+    ] = None,
     prompts: Annotated[Optional[Path], typer.Option(help="YAML file replacing prompt wording")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="YAML file of agent settings; flags override it")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="YAML file of agent settings; flags override it")
+    ] = None,
     trace: Annotated[Optional[Path], typer.Option(help="write the trajectory (JSON) here")] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="print the trajectory as JSON instead of text")] = False,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="print the trajectory as JSON instead of text")
+    ] = False,
 ) -> None:
     tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
     agent = build_agent(
-        config_file=config, prompts_file=prompts, backend=backend, model=model, plan_model=plan_model,
-        ground_model=ground_model, plan_adapter=plan_adapter, ground_adapter=ground_adapter, base_url=base_url,
-        overrides={"domain": domain, "formulation": formulation, "n_examples": examples, "max_rounds": max_rounds},
+        config_file=config,
+        prompts_file=prompts,
+        backend=backend,
+        model=model,
+        plan_model=plan_model,
+        ground_model=ground_model,
+        plan_adapter=plan_adapter,
+        ground_adapter=ground_adapter,
+        base_url=base_url,
+        overrides={
+            "domain": domain,
+            "formulation": formulation,
+            "n_examples": examples,
+            "max_rounds": max_rounds,
+        },
+        index=index,
     )
     trajectories = agent.run(tasks)
     if trace is not None:

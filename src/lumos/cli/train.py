@@ -12,9 +12,13 @@ import typer
 def command(
     module: Annotated[Optional[str], typer.Option(help="plan, ground, cot, direct or integrated")] = None,
     formulation: Annotated[Optional[str], typer.Option(help="iterative or onetime (plan/ground)")] = None,
-    base: Annotated[Optional[str], typer.Option(help="base model: 'default' (embedded SmolLM2-135M), hub name or path")] = None,
+    base: Annotated[
+        Optional[str], typer.Option(help="base model: 'default' (embedded SmolLM2-135M), hub name or path")
+    ] = None,
     data: Annotated[Optional[str], typer.Option(help="conversations JSONL from `lumos data build`")] = None,
-    eval_data: Annotated[Optional[str], typer.Option(help="held-out conversations (default: a split of --data)")] = None,
+    eval_data: Annotated[
+        Optional[str], typer.Option(help="held-out conversations (default: a split of --data)")
+    ] = None,
     out: Annotated[Optional[str], typer.Option(help="output directory")] = None,
     lora_r: Annotated[Optional[int], typer.Option(help="LoRA rank; 0 = full fine-tuning")] = None,
     lora_alpha: Annotated[Optional[int], typer.Option(help="LoRA alpha")] = None,
@@ -27,7 +31,9 @@ def command(
     max_length: Annotated[Optional[int], typer.Option(help="longest conversation in tokens")] = None,
     seed: Annotated[Optional[int], typer.Option(help="random seed")] = None,
     resume: Annotated[Optional[bool], typer.Option(help="resume from the last checkpoint in --out")] = None,
-    config: Annotated[Optional[Path], typer.Option(help="YAML file of TrainConfig settings; flags override it")] = None,
+    config: Annotated[
+        Optional[Path], typer.Option(help="YAML file of TrainConfig settings; flags override it")
+    ] = None,
 ) -> None:
     from lumos.train.config import TrainConfig
     from lumos.train.trainer import train
@@ -44,7 +50,9 @@ def command(
 def merge_command(
     adapter: Annotated[Path, typer.Argument(help="LoRA adapter directory")],
     out: Annotated[Path, typer.Option(help="where to save the merged model")],
-    base: Annotated[Optional[str], typer.Option(help="base model (default: the one recorded in the adapter)")] = None,
+    base: Annotated[
+        Optional[str], typer.Option(help="base model (default: the one recorded in the adapter)")
+    ] = None,
 ) -> None:
     """Fold a LoRA adapter into its base model and save the full model."""
     from lumos.train.trainer import merge

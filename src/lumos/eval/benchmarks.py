@@ -61,7 +61,9 @@ def get_benchmark(name: str) -> Benchmark:
     return table[name]
 
 
-def load_examples(bench: Benchmark, data: str | Path | None = None, limit: int | None = None, seed: int = 0) -> list[Example]:
+def load_examples(
+    bench: Benchmark, data: str | Path | None = None, limit: int | None = None, seed: int = 0
+) -> list[Example]:
     """The benchmark's examples: from ``data`` (a local file in the original format) when given, else from
     the package or hub named in the spec. ``limit`` takes the first N (in file order, after a seeded shuffle
     only for generated benchmarks)."""
@@ -115,18 +117,24 @@ def _read_local(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _from_hub(bench: Benchmark) -> Iterator[dict[str, Any]]:
-    hint = f"pass --data PATH to a local copy" + (f" (e.g. --data {bench.local_example})" if bench.local_example else "")
+    hint = "pass --data PATH to a local copy" + (
+        f" (e.g. --data {bench.local_example})" if bench.local_example else ""
+    )
     if os.environ.get("HF_HUB_OFFLINE") == "1" or os.environ.get("HF_DATASETS_OFFLINE") == "1":
         raise ConfigError(f"{bench.name} is on the Hugging Face hub and the hub is switched off here: {hint}")
     try:
         import datasets
     except ImportError as exc:
-        raise ConfigError(f"loading {bench.name} from the hub needs `datasets` (pip install 'lumos-agents[train]'), or {hint}") from exc
+        raise ConfigError(
+            f"loading {bench.name} from the hub needs `datasets` (pip install 'lumos-agents[train]'), or {hint}"
+        ) from exc
     hub = dict(bench.hub)
     try:
         ds = datasets.load_dataset(hub.pop("path"), hub.pop("name", None), split=hub.pop("split"), **hub)
     except Exception as exc:  # offline, renamed dataset, ...: the user can always fall back to a file
-        raise ConfigError(f"could not load {bench.name} from the Hugging Face hub ({type(exc).__name__}): {hint}") from exc
+        raise ConfigError(
+            f"could not load {bench.name} from the Hugging Face hub ({type(exc).__name__}): {hint}"
+        ) from exc
     yield from ds
 
 

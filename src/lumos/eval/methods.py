@@ -58,7 +58,9 @@ def extract_answer(text: str) -> str:
 class PromptMethod:
     """``direct`` (answer only) or ``cot`` (reasoning, then the answer): one generation per example."""
 
-    def __init__(self, name: str, model: Model, prompts: ModulePrompts, max_tokens: int, batch_size: int = 32) -> None:
+    def __init__(
+        self, name: str, model: Model, prompts: ModulePrompts, max_tokens: int, batch_size: int = 32
+    ) -> None:
         self.name = name
         self.model = model
         self.prompts = prompts
@@ -74,12 +76,15 @@ class PromptMethod:
             started = time.perf_counter()
             gens = self.model.generate([build(ex.question) for ex in batch], params)
             share = (time.perf_counter() - started) / len(batch)
-            for ex, g in zip(batch, gens):
+            for ex, g in zip(batch, gens, strict=False):
                 on_done(
                     ex,
                     Prediction(
-                        answer=extract_answer(g.text), output=g.text, prompt_tokens=g.prompt_tokens,
-                        completion_tokens=g.completion_tokens, model_seconds=share,
+                        answer=extract_answer(g.text),
+                        output=g.text,
+                        prompt_tokens=g.prompt_tokens,
+                        completion_tokens=g.completion_tokens,
+                        model_seconds=share,
                     ),
                 )
 
@@ -102,7 +107,9 @@ class LumosMethod:
                 Prediction(
                     answer=traj.answer,
                     output=traj.answer or "",
-                    error_kind=None if traj.answer is not None else (last_error.kind if last_error else traj.stop_reason),
+                    error_kind=None
+                    if traj.answer is not None
+                    else (last_error.kind if last_error else traj.stop_reason),
                     error=None if last_error is None else last_error.message,
                     prompt_tokens=traj.prompt_tokens,
                     completion_tokens=traj.completion_tokens,

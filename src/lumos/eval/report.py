@@ -43,7 +43,9 @@ def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError as exc:
-        raise ConfigError("the chart needs matplotlib: pip install 'lumos-agents[eval]' (or pass --no-chart)") from exc
+        raise ConfigError(
+            "the chart needs matplotlib: pip install 'lumos-agents[eval]' (or pass --no-chart)"
+        ) from exc
     benchmarks = sorted({r["benchmark"] for r in runs})
     methods = list(dict.fromkeys(r["method"] for r in runs))
     width = 0.8 / max(1, len(methods))

@@ -21,7 +21,7 @@ from lumos.errors import ConfigError
 from lumos.eval import metrics as M
 from lumos.eval.benchmarks import Benchmark, Example
 from lumos.eval.methods import Method, Prediction
-from lumos.models.base import GenerationParams, Model
+from lumos.models.base import GenerationParams, Message, Model
 
 PREDICTIONS = "predictions.jsonl"
 
@@ -112,10 +112,19 @@ def run_evaluation(
 
     def done(ex: Example, pred: Prediction) -> None:
         record = {
-            "id": ex.id, "question": ex.question, "gold": ex.answer, "answer": pred.answer,
-            "scores": score(bench, pred.answer, ex.answer), "error_kind": pred.error_kind, "error": pred.error,
-            "prompt_tokens": pred.prompt_tokens, "completion_tokens": pred.completion_tokens,
-            "model_seconds": pred.model_seconds, "output": pred.output, **pred.extra, "trace": pred.trace,
+            "id": ex.id,
+            "question": ex.question,
+            "gold": ex.answer,
+            "answer": pred.answer,
+            "scores": score(bench, pred.answer, ex.answer),
+            "error_kind": pred.error_kind,
+            "error": pred.error,
+            "prompt_tokens": pred.prompt_tokens,
+            "completion_tokens": pred.completion_tokens,
+            "model_seconds": pred.model_seconds,
+            "output": pred.output,
+            **pred.extra,
+            "trace": pred.trace,
         }
         store.append(record)
         stats.done_now += 1
@@ -156,10 +165,17 @@ def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
             )
 
 
-def summarise(bench: Benchmark, records: list[dict[str, Any]], stats: RunStats, config: dict[str, Any]) -> dict[str, Any]:
+def summarise(
+    bench: Benchmark, records: list[dict[str, Any]], stats: RunStats, config: dict[str, Any]
+) -> dict[str, Any]:
     n = len(records)
     names = sorted({k for r in records for k in r["scores"]})
-    out: dict[str, Any] = {"benchmark": bench.name, "method": config.get("method"), "model": config.get("model_label"), "n": n}
+    out: dict[str, Any] = {
+        "benchmark": bench.name,
+        "method": config.get("method"),
+        "model": config.get("model_label"),
+        "n": n,
+    }
     for name in names:
         out[name] = sum(r["scores"].get(name, 0.0) for r in records) / n if n else 0.0
     out["primary_metric"] = bench.primary_metric
@@ -172,7 +188,9 @@ def summarise(bench: Benchmark, records: list[dict[str, Any]], stats: RunStats, 
     out["wall_seconds"] = round(stats.wall_seconds, 3)
     out["examples_this_run"] = stats.done_now
     out["resumed_from"] = stats.resumed_from
-    out["examples_per_second"] = round(stats.done_now / stats.wall_seconds, 4) if stats.wall_seconds > 0 else None
+    out["examples_per_second"] = (
+        round(stats.done_now / stats.wall_seconds, 4) if stats.wall_seconds > 0 else None
+    )
     out["model_seconds"] = round(stats.model_seconds, 3)
     out["outside_model_share"] = (
         round(max(0.0, 1 - stats.model_seconds / stats.wall_seconds), 4) if stats.wall_seconds > 0 else None
@@ -180,15 +198,25 @@ def summarise(bench: Benchmark, records: list[dict[str, Any]], stats: RunStats, 
     return out
 
 
-def render_report(bench: Benchmark, result: dict[str, Any], records: list[dict[str, Any]], shown: int = 5) -> str:
+def render_report(
+    bench: Benchmark, result: dict[str, Any], records: list[dict[str, Any]], shown: int = 5
+) -> str:
     metric_cols = [m for m in bench.metrics if m in result]
     lines = [
         f"# {result['method']} on {bench.name}",
         "",
         "| " + " | ".join(["n", *metric_cols, "no answer", "examples/s"]) + " |",
         "|" + "---|" * (len(metric_cols) + 3),
-        "| " + " | ".join([str(result["n"]), *(f"{100 * result[m]:.1f}" for m in metric_cols),
-                            str(result["no_answer"]), str(result["examples_per_second"])]) + " |",
+        "| "
+        + " | ".join(
+            [
+                str(result["n"]),
+                *(f"{100 * result[m]:.1f}" for m in metric_cols),
+                str(result["no_answer"]),
+                str(result["examples_per_second"]),
+            ]
+        )
+        + " |",
         "",
         f"Failures by kind: {result['failures'] or 'none'}. Tokens: {result['tokens']}.",
         "",
@@ -196,7 +224,11 @@ def render_report(bench: Benchmark, result: dict[str, Any], records: list[dict[s
     ]
     for r in records[:shown]:
         mark = "right" if r["scores"].get(bench.primary_metric, 0) >= 1 else "wrong"
-        lines += ["", f"- **Q:** {r['question']}", f"  **gold:** {r['gold']} **answer:** {r['answer']} ({mark})"]
+        lines += [
+            "",
+            f"- **Q:** {r['question']}",
+            f"  **gold:** {r['gold']} **answer:** {r['answer']} ({mark})",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -204,9 +236,12 @@ def _judge(judge: Model, records: list[dict[str, Any]]) -> None:
     todo = [r for r in records if "llm_accuracy" not in r["scores"]]
     if not todo:
         return
-    convs = [[{"role": "user", "content": M.JUDGE_PROMPT.format(question=r["question"], gold=r["gold"], prediction=r["answer"] or "")}] for r in todo]
+    convs: list[list[Message]] = [
+        [Message(role="user", content=M.JUDGE_PROMPT.format(question=r["question"], gold=r["gold"], prediction=r["answer"] or ""))]
+        for r in todo
+    ]
     gens = judge.generate(convs, GenerationParams(max_tokens=8))
-    for r, g in zip(todo, gens):
+    for r, g in zip(todo, gens, strict=False):
         r["scores"]["llm_accuracy"] = float(bool(r["answer"]) and M.parse_judgement(g.text))
 
 
@@ -234,11 +269,16 @@ class _Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[score]}"), TimeRemainingColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[score]}"),
+                TimeRemainingColumn(),
             )
             self._progress.start()
-            self._task = self._progress.add_task("eval", total=self.total, completed=self.completed, score=self._score())
+            self._task = self._progress.add_task(
+                "eval", total=self.total, completed=self.completed, score=self._score()
+            )
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -14,7 +14,16 @@ from lumos.format.parse import (
     split_args,
     split_top_level,
 )
-from lumos.format.types import Action, ActionResult, Annotation, ModelCall, Step, StepError, Subgoal, Trajectory
+from lumos.format.types import (
+    Action,
+    ActionResult,
+    Annotation,
+    ModelCall,
+    Step,
+    StepError,
+    Subgoal,
+    Trajectory,
+)
 
 __all__ = [
     "GO_ON_SENTENCE",

@@ -183,7 +183,7 @@ def split_args(args: str, maxsplit: int = -1) -> list[str]:
     """Split a tool's raw argument text at top-level commas; with ``maxsplit`` the last part keeps the rest."""
     parts = [p for p in split_top_level(args, ",")]
     if maxsplit >= 0 and len(parts) > maxsplit + 1:
-        parts = parts[:maxsplit] + [",".join(parts[maxsplit:])]
+        parts = [*parts[:maxsplit], ",".join(parts[maxsplit:])]
     return [p.strip() for p in parts]
 
 

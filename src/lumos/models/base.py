@@ -50,7 +50,7 @@ class Model(ABC):
     def generate(self, conversations: Sequence[Conversation], params: GenerationParams) -> list[Generation]:
         """Generate one completion for every conversation, in the same order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - a no-op by default, not abstract
         """Release resources (servers, sessions)."""
 
 

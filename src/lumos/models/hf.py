@@ -390,6 +390,7 @@ def _load_core(model: str, adapters: dict[str, str | None], *, device: str | Non
     torch = require("torch", extra="hf", purpose="the hf backend")
     transformers = require("transformers", extra="hf", purpose="the hf backend")
     _set_threads(torch)
+    transformers.utils.logging.disable_progress_bar()  # a weights bar on every load is noise in `lumos run`
     source, local = _resolve_source(model)
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     torch_dtype = _torch_dtype(torch, dtype, device)

@@ -51,9 +51,7 @@ class PromptStyle:
     ground_subgoals: str = "Subgoals to be grounded: {subgoals}"
     ground_context: str = " Results so far: {results}."
     direct: str = "Answer the question. Reply with the final answer only.\nQuestion: {task}"
-    cot: str = (
-        "Solve the problem step by step. End with 'The answer is X.'\nQuestion: {task}"
-    )
+    cot: str = "Solve the problem step by step. End with 'The answer is X.'\nQuestion: {task}"
     cot_answer: str = "{rationale} The answer is {answer}."
     integrated: str = (
         "Solve the task. Write each subgoal as 'Subgoal k: ...' on its own line, followed by a line with its "
@@ -114,11 +112,17 @@ class ModulePrompts:
     # ------------------------------------------------------------------------------------ planning
 
     def plan_iterative(
-        self, task: str, subgoals: Sequence[str] = (), results: Sequence[str] = (), final: bool = False,
+        self,
+        task: str,
+        subgoals: Sequence[str] = (),
+        results: Sequence[str] = (),
+        final: bool = False,
         demos: bool = True,
     ) -> list[Message]:
         """User: task; then per subgoal the planner's turn and the result turn; ``final`` adds the stop."""
-        shots = self._demos(demos, lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False))
+        shots = self._demos(
+            demos, lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False)
+        )
         s = self.style
         msgs: list[Message] = [
             {"role": "user", "content": f"{s.plan_iterative}\n{s.task.format(task=task.strip())}"}
@@ -132,12 +136,21 @@ class ModulePrompts:
             msgs.append({"role": "assistant", "content": STOP_SENTENCE})
         return shots + msgs
 
-    def plan_onetime(self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True) -> list[Message]:
+    def plan_onetime(
+        self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True
+    ) -> list[Message]:
         shots = self._demos(demos, lambda ex: self.plan_onetime(ex.task, ex.subgoals, False))
         s = self.style
-        msgs: list[Message] = [{"role": "user", "content": f"{s.plan_onetime}\n{s.task.format(task=task.strip())}"}]
+        msgs: list[Message] = [
+            {"role": "user", "content": f"{s.plan_onetime}\n{s.task.format(task=task.strip())}"}
+        ]
         if subgoals is not None:
-            msgs.append({"role": "assistant", "content": "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals))})
+            msgs.append(
+                {
+                    "role": "assistant",
+                    "content": "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals)),
+                }
+            )
         return shots + msgs
 
     # ----------------------------------------------------------------------------------- grounding
@@ -148,12 +161,18 @@ class ModulePrompts:
         return f"{head}\n\n{s.ground_task.format(task=task.strip())}\n"
 
     def ground_iterative(
-        self, task: str, subgoals: Sequence[str], actions: Sequence[str] = (), results: Sequence[str] = (),
+        self,
+        task: str,
+        subgoals: Sequence[str],
+        actions: Sequence[str] = (),
+        results: Sequence[str] = (),
         demos: bool = True,
     ) -> list[Message]:
         """User turns name one subgoal each, assistant turns hold its actions. Ends with a user turn while
         ``len(actions) < len(subgoals)``. In the QA domain a subgoal's turn also lists earlier results."""
-        shots = self._demos(demos, lambda ex: self.ground_iterative(ex.task, ex.subgoals, ex.actions, ex.results, False))
+        shots = self._demos(
+            demos, lambda ex: self.ground_iterative(ex.task, ex.subgoals, ex.actions, ex.results, False)
+        )
         s = self.style
         msgs: list[Message] = []
         for k, subgoal in enumerate(subgoals):
@@ -174,7 +193,10 @@ class ModulePrompts:
         shots = self._demos(demos, lambda ex: self.ground_onetime(ex.task, ex.subgoals, ex.actions, False))
         listed = "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals))
         msgs: list[Message] = [
-            {"role": "user", "content": self._ground_header(task) + self.style.ground_subgoals.format(subgoals=listed)}
+            {
+                "role": "user",
+                "content": self._ground_header(task) + self.style.ground_subgoals.format(subgoals=listed),
+            }
         ]
         if actions is not None:
             msgs.append({"role": "assistant", "content": "; ".join(actions)})
@@ -192,7 +214,9 @@ class ModulePrompts:
     def cot(
         self, task: str, rationale: str | None = None, answer: str | None = None, demos: bool = True
     ) -> list[Message]:
-        shots = self._demos(demos, lambda ex: self.cot(ex.task, ex.rationale, ex.answer, False) if ex.rationale else [])
+        shots = self._demos(
+            demos, lambda ex: self.cot(ex.task, ex.rationale, ex.answer, False) if ex.rationale else []
+        )
         msgs: list[Message] = [{"role": "user", "content": self.style.cot.format(task=task.strip())}]
         if rationale is not None:
             content = self.style.cot_answer.format(rationale=rationale.strip(), answer=answer or "")
@@ -200,14 +224,22 @@ class ModulePrompts:
         return shots + msgs
 
     def integrated(
-        self, task: str, subgoals: Sequence[str] | None = None, actions: Sequence[str] | None = None,
+        self,
+        task: str,
+        subgoals: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
         demos: bool = True,
     ) -> list[Message]:
         """One model writes subgoals and their actions together (the paper's unmodularised baseline)."""
         shots = self._demos(demos, lambda ex: self.integrated(ex.task, ex.subgoals, ex.actions, False))
-        user = self.style.integrated.format(tool_names=self._tool_names, tool_descriptions=self._tool_lines, task=task.strip())
+        user = self.style.integrated.format(
+            tool_names=self._tool_names, tool_descriptions=self._tool_lines, task=task.strip()
+        )
         msgs: list[Message] = [{"role": "user", "content": user}]
         if subgoals is not None and actions is not None:
-            lines = [f"{_subgoal(k + 1, sg)}\n{act}" for k, (sg, act) in enumerate(zip(subgoals, actions))]
+            lines = [
+                f"{_subgoal(k + 1, sg)}\n{act}"
+                for k, (sg, act) in enumerate(zip(subgoals, actions, strict=False))
+            ]
             msgs.append({"role": "assistant", "content": "\n".join(lines)})
         return shots + msgs

@@ -37,7 +37,9 @@ def pick_template(choice: str, names: Sequence[str | None], tokenizer: Any) -> s
     has_native = bool(getattr(tokenizer, "chat_template", None))
     if choice == "native":
         if not has_native:
-            raise ConfigError("chat_template='native' but the tokenizer has no chat template; use 'tulu' or 'auto'")
+            raise ConfigError(
+                "chat_template='native' but the tokenizer has no chat template; use 'tulu' or 'auto'"
+            )
         return "native"
     if choice != "auto":
         raise ConfigError(f"chat_template must be auto, tulu or native, not {choice!r}")
@@ -52,7 +54,11 @@ def render_conversation(
     """The text a model sees for a conversation: the same function renders inference prompts and training
     conversations, so the two cannot drift apart."""
     if template == "tulu":
-        return render_tulu(messages, add_generation_prompt=add_generation_prompt, eos=tokenizer.eos_token or "</s>")
+        return render_tulu(
+            messages, add_generation_prompt=add_generation_prompt, eos=tokenizer.eos_token or "</s>"
+        )
     return str(
-        tokenizer.apply_chat_template(list(messages), add_generation_prompt=add_generation_prompt, tokenize=False)
+        tokenizer.apply_chat_template(
+            list(messages), add_generation_prompt=add_generation_prompt, tokenize=False
+        )
     )

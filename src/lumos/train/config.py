@@ -21,28 +21,55 @@ class TrainConfig:
     formulation: Literal["iterative", "onetime"] = field(
         default="iterative", metadata={"help": "plan/ground: Lumos-I or Lumos-O conversations"}
     )
-    base: str = field(default="default", metadata={"help": "base model: 'default' (embedded SmolLM2-135M), a hub name or a path"})
-    data: str = field(default="", metadata={"help": "training conversations (JSONL of {'messages': [...]}) from `lumos data build`"})
-    eval_data: str = field(default="", metadata={"help": "held-out conversations for eval loss (default: a split of --data)"})
-    eval_fraction: float = field(default=0.05, metadata={"help": "share of --data held out when --eval-data is not given"})
-    out: str = field(default="runs/train", metadata={"help": "output directory (adapter or model, checkpoints, config)"})
+    base: str = field(
+        default="default",
+        metadata={"help": "base model: 'default' (embedded SmolLM2-135M), a hub name or a path"},
+    )
+    data: str = field(
+        default="",
+        metadata={"help": "training conversations (JSONL of {'messages': [...]}) from `lumos data build`"},
+    )
+    eval_data: str = field(
+        default="", metadata={"help": "held-out conversations for eval loss (default: a split of --data)"}
+    )
+    eval_fraction: float = field(
+        default=0.05, metadata={"help": "share of --data held out when --eval-data is not given"}
+    )
+    out: str = field(
+        default="runs/train", metadata={"help": "output directory (adapter or model, checkpoints, config)"}
+    )
     lora_r: int = field(default=16, metadata={"help": "LoRA rank; 0 trains all weights (full fine-tuning)"})
     lora_alpha: int = field(default=32, metadata={"help": "LoRA scaling"})
     lora_dropout: float = field(default=0.05, metadata={"help": "LoRA dropout"})
-    lora_targets: str = field(default="all-linear", metadata={"help": "modules LoRA adapts ('all-linear' or comma list)"})
+    lora_targets: str = field(
+        default="all-linear", metadata={"help": "modules LoRA adapts ('all-linear' or comma list)"}
+    )
     epochs: float = field(default=1.0, metadata={"help": "passes over the data"})
-    max_steps: int = field(default=-1, metadata={"help": "stop after this many optimiser steps (-1: use epochs)"})
-    max_tokens: int = field(default=0, metadata={"help": "token budget: stop after about this many training tokens (0: none)"})
+    max_steps: int = field(
+        default=-1, metadata={"help": "stop after this many optimiser steps (-1: use epochs)"}
+    )
+    max_tokens: int = field(
+        default=0, metadata={"help": "token budget: stop after about this many training tokens (0: none)"}
+    )
     learning_rate: float = field(default=2e-4, metadata={"help": "peak learning rate"})
     batch_size: int = field(default=8, metadata={"help": "conversations per device step"})
     grad_accum: int = field(default=1, metadata={"help": "gradient accumulation steps"})
-    max_length: int = field(default=768, metadata={"help": "longest tokenised conversation kept (longer ones are cut)"})
-    bf16: str = field(default="auto", metadata={"help": "bf16 mixed precision: auto (where the GPU has it), true, false"})
+    max_length: int = field(
+        default=768, metadata={"help": "longest tokenised conversation kept (longer ones are cut)"}
+    )
+    bf16: str = field(
+        default="auto", metadata={"help": "bf16 mixed precision: auto (where the GPU has it), true, false"}
+    )
     seed: int = field(default=0, metadata={"help": "random seed"})
     save_steps: int = field(default=200, metadata={"help": "checkpoint every N steps (for --resume)"})
     logging_steps: int = field(default=10, metadata={"help": "log the loss every N steps"})
+    gradient_checkpointing: bool = field(
+        default=False, metadata={"help": "recompute activations to save memory (slower; for large models)"}
+    )
     resume: bool = field(default=False, metadata={"help": "resume from the last checkpoint in --out"})
-    save_half: bool = field(default=True, metadata={"help": "save the final adapter in half precision (smaller files)"})
+    save_half: bool = field(
+        default=True, metadata={"help": "save the final adapter in half precision (smaller files)"}
+    )
 
     def __post_init__(self) -> None:
         if self.module not in MODULES:

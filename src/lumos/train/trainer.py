@@ -43,7 +43,9 @@ def read_conversations(path: str | Path) -> list[list[Message]]:
     return out
 
 
-def render_with_spans(tokenizer: Any, messages: Sequence[Message], template: str) -> tuple[str, list[tuple[int, int]]]:
+def render_with_spans(
+    tokenizer: Any, messages: Sequence[Message], template: str
+) -> tuple[str, list[tuple[int, int]]]:
     """The whole conversation as text, and the character spans of assistant turns (with their end marker)."""
     from lumos.prompts.templates import render_conversation
 
@@ -54,7 +56,9 @@ def render_with_spans(tokenizer: Any, messages: Sequence[Message], template: str
         if m["role"] == "assistant":
             prefix = render_conversation(tokenizer, messages[:i], template, add_generation_prompt=True)
             if not upto.startswith(prefix):
-                raise ConfigError("the chat template does not render conversations incrementally; use --template tulu")
+                raise ConfigError(
+                    "the chat template does not render conversations incrementally; use --template tulu"
+                )
             spans.append((len(prefix), len(upto)))
         text = upto
     return text, spans
@@ -66,10 +70,16 @@ def tokenize_conversations(
     rows = []
     for messages in conversations:
         text, spans = render_with_spans(tokenizer, messages, template)
-        enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=True, max_length=max_length)
+        enc = tokenizer(
+            text,
+            add_special_tokens=False,
+            return_offsets_mapping=True,
+            truncation=True,
+            max_length=max_length,
+        )
         labels = [
             tok if any(s <= start < e for s, e in spans) else -100
-            for tok, (start, _end) in zip(enc["input_ids"], enc["offset_mapping"])
+            for tok, (start, _end) in zip(enc["input_ids"], enc["offset_mapping"], strict=False)
         ]
         if all(label == -100 for label in labels):
             continue  # the assistant turns were cut off by max_length
@@ -117,21 +127,32 @@ def train(cfg: TrainConfig) -> Path:
         rng.shuffle(shuffled)
         n_eval = max(1, int(len(shuffled) * cfg.eval_fraction)) if len(shuffled) > 1 else 0
         eval_convs, train_convs = shuffled[:n_eval], shuffled[n_eval:]
-    train_rows = _budgeted(tokenize_conversations(tokenizer, train_convs, template, cfg.max_length), cfg.max_tokens)
+    train_rows = _budgeted(
+        tokenize_conversations(tokenizer, train_convs, template, cfg.max_length), cfg.max_tokens
+    )
     eval_rows = tokenize_conversations(tokenizer, eval_convs, template, cfg.max_length)
     if not train_rows:
         raise ConfigError("no training conversation fits --max-length/--max-tokens")
     n_tokens = sum(len(r["input_ids"]) for r in train_rows)
     logger.info("training on %d conversations, %d tokens", len(train_rows), n_tokens)
 
-    use_bf16 = cfg.bf16 == "true" or (cfg.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported())
-    model = transformers.AutoModelForCausalLM.from_pretrained(base, dtype=torch.bfloat16 if use_bf16 else torch.float32)
+    use_bf16 = cfg.bf16 == "true" or (
+        cfg.bf16 == "auto" and torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    )
+    model = transformers.AutoModelForCausalLM.from_pretrained(
+        base, dtype=torch.bfloat16 if use_bf16 else torch.float32
+    )
     peft_config = None
     if cfg.lora_r > 0:
         peft = require("peft", extra="train", purpose="LoRA training")
-        targets: str | list[str] = cfg.lora_targets if cfg.lora_targets == "all-linear" else cfg.lora_targets.split(",")
+        targets: str | list[str] = (
+            cfg.lora_targets if cfg.lora_targets == "all-linear" else cfg.lora_targets.split(",")
+        )
         peft_config = peft.LoraConfig(
-            r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout, target_modules=targets,
+            r=cfg.lora_r,
+            lora_alpha=cfg.lora_alpha,
+            lora_dropout=cfg.lora_dropout,
+            target_modules=targets,
             task_type="CAUSAL_LM",
         )
     args = trl.SFTConfig(
@@ -154,6 +175,7 @@ def train(cfg: TrainConfig) -> Path:
         max_length=cfg.max_length,
         disable_tqdm=False,
         use_cpu=not torch.cuda.is_available(),
+        gradient_checkpointing=cfg.gradient_checkpointing,
     )
     trainer = trl.SFTTrainer(
         model=model,
@@ -176,7 +198,9 @@ def train(cfg: TrainConfig) -> Path:
         _halve_adapter(final)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     (final / "lumos_module.json").write_text(
-        json.dumps({"module": cfg.module, "formulation": cfg.formulation, "base": cfg.base, "template": template})
+        json.dumps(
+            {"module": cfg.module, "formulation": cfg.formulation, "base": cfg.base, "template": template}
+        )
     )
     return final
 
@@ -198,7 +222,11 @@ def merge(adapter: str | Path, out: str | Path, base: str | None = None) -> Path
     from lumos.models.default import is_default_name, resolve_default
 
     adapter = Path(adapter)
-    info = json.loads((adapter / "adapter_config.json").read_text()) if (adapter / "adapter_config.json").is_file() else None
+    info = (
+        json.loads((adapter / "adapter_config.json").read_text())
+        if (adapter / "adapter_config.json").is_file()
+        else None
+    )
     if info is None:
         raise ConfigError(f"{adapter} is not a LoRA adapter directory (no adapter_config.json)")
     name = base or info.get("base_model_name_or_path") or "default"
