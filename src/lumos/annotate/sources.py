@@ -391,7 +391,8 @@ SOURCES["prm800k"] = SourceSpec("prm800k", "maths", load_math, "PRM800K JSONL (p
 # ------------------------------------------------------------------------------------------ complex QA
 
 
-def _fanoutqa_dev_file() -> Path | None:
+def fanoutqa_dev_file() -> Path | None:
+    """The FanOutQA dev set inside the installed ``fanoutqa`` package, found without importing it."""
     spec = importlib.util.find_spec("fanoutqa")  # found without importing it (its imports are heavy)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -426,7 +427,7 @@ def _fanout_rationale(nodes: list[dict[str, Any]], depth: int = 0) -> list[str]:
 )
 def load_fanoutqa(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
     if path is None:
-        path = _fanoutqa_dev_file()
+        path = fanoutqa_dev_file()
         if path is None:
             raise ConfigError(
                 "source 'fanoutqa': the dev set ships inside the fanoutqa package, which is not installed "

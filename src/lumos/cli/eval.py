@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
+
+METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
 
 
 def command(
     benchmark: Annotated[
         str, typer.Argument(help="gsm8k, svamp, hotpotqa, strategyqa, gsm_symbolic, fanoutqa")
     ],
-    method: Annotated[
-        list[str],
-        typer.Option(
-            help="direct, cot, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
-        ),
-    ] = ["lumos-iterative"],  # noqa: B006
+    method: Annotated[list[str], typer.Option(help=METHOD_HELP)] = ["lumos-iterative"],  # noqa: B006
     out: Annotated[
-        Path, typer.Option(help="run directory (one per method: DIR/<method> when several)")
+        Path, typer.Option(help="run directory (DIR/<benchmark>-<method> when several methods)")
     ] = Path("runs/eval"),
     data: Annotated[
         Optional[Path], typer.Option(help="local file in the benchmark's original format")
@@ -27,22 +24,27 @@ def command(
     limit: Annotated[Optional[int], typer.Option(help="evaluate the first N examples")] = None,
     seed: Annotated[int, typer.Option(help="seed for generated benchmarks and sampling")] = 0,
     batch_size: Annotated[int, typer.Option(help="examples sent to the model together")] = 32,
-    backend: Annotated[str, typer.Option(help="model backend: hf, openai, fake, or a plugin")] = "hf",
+    backend: Annotated[
+        str, typer.Option(help="auto (fastest installed engine), hf, llamacpp, openai, fake, or a plugin")
+    ] = "auto",
     model: Annotated[
         Optional[str], typer.Option(help="one model for every module (default: the embedded model)")
     ] = None,
     plan_model: Annotated[Optional[str], typer.Option(help="planning module model")] = None,
     ground_model: Annotated[Optional[str], typer.Option(help="grounding module model")] = None,
-    plan_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for planning (hf backend)")
+    plan_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for planning")] = None,
+    ground_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for grounding")] = None,
+    adapter: Annotated[
+        Optional[str], typer.Option(help="LoRA adapter of the single model of direct, cot, integrated")
     ] = None,
-    ground_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")
-    ] = None,
+    trained: Annotated[
+        bool,
+        typer.Option(help="lumos methods: use the shipped trained adapters (--no-trained: few-shot base)"),
+    ] = True,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
     examples: Annotated[
         Optional[int],
-        typer.Option(help="in-context demonstrations (default: 3 for the untrained embedded model, else 0)"),
+        typer.Option(help="in-context demonstrations (default: 3 for an untrained model, else 0)"),
     ] = None,
     max_rounds: Annotated[Optional[int], typer.Option(help="most subgoals in Lumos-I")] = None,
     index: Annotated[
@@ -53,60 +55,94 @@ def command(
         Optional[str], typer.Option(help="hotpotqa: model judging answers CORRECT/INCORRECT")
     ] = None,
     judge_backend: Annotated[str, typer.Option(help="backend of the judge model")] = "openai",
+    label: Annotated[
+        Optional[str], typer.Option(help="name of the model set-up in reports (default: derived)")
+    ] = None,
     config: Annotated[Optional[Path], typer.Option(help="YAML file of settings; flags override it")] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
 ) -> None:
     from rich.console import Console
 
     from lumos.cli.options import agent_config, build_models, load_config_file, tool_options_for
+    from lumos.errors import ConfigError
     from lumos.eval.benchmarks import get_benchmark, load_examples
-    from lumos.eval.methods import make_method
+    from lumos.eval.methods import METHODS, make_method
     from lumos.eval.runner import run_evaluation
     from lumos.models.registry import load_model
 
     methods = [m.strip() for item in method for m in item.split(",") if m.strip()]
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown method(s) {unknown}; choose from: {', '.join(METHODS)}")
     bench = get_benchmark(benchmark)
     items = load_examples(bench, data, limit, seed)
     file_values = load_config_file(config)
-    planner, grounder, untrained = build_models(
-        backend,
-        model or file_values.get("model"),
-        plan_model,
-        ground_model,
-        plan_adapter,
-        ground_adapter,
-        base_url,
-    )
-    n_examples = examples if examples is not None else file_values.get("n_examples", 3 if untrained else 0)
-    cfg = agent_config(
-        file_values,
-        {
-            "domain": bench.domain,
-            "n_examples": n_examples,
-            "max_rounds": max_rounds,
-            "batch_size": batch_size,
-        },
-    )
-    tool_options = tool_options_for(bench.domain, index, planner)
+    model = model or file_values.get("model")
     judge = (
         load_model(judge_backend, judge_model, **({"base_url": base_url} if base_url else {}))
         if judge_model
         else None
     )
-    label = model or plan_model or ("embedded-default" if untrained else "custom")
     console = Console()
+    loaded: dict[tuple[str, str], tuple[Any, Any, bool]] = {}  # each model set-up loads once for all methods
     for name in methods:
+        if name.startswith("lumos-"):
+            formulation = name.split("-", 1)[1]
+            key = ("agent", formulation)
+            if key not in loaded:
+                loaded[key] = build_models(
+                    backend,
+                    model,
+                    plan_model,
+                    ground_model,
+                    plan_adapter,
+                    ground_adapter,
+                    base_url,
+                    domain=bench.domain,
+                    formulation=formulation,
+                    use_shipped=trained,
+                )
+        else:
+            key = ("single", "")
+            if key not in loaded:
+                loaded[key] = build_models(
+                    backend,
+                    model,
+                    None,
+                    None,
+                    adapter,
+                    adapter,
+                    base_url,
+                    domain=bench.domain,
+                    use_shipped=False,
+                )
+        planner, grounder, untrained = loaded[key]
+        n_examples = (
+            examples if examples is not None else file_values.get("n_examples", 3 if untrained else 0)
+        )
+        cfg = agent_config(
+            file_values,
+            {
+                "domain": bench.domain,
+                "n_examples": n_examples,
+                "max_rounds": max_rounds,
+                "batch_size": batch_size,
+            },
+        )
+        setup = label or _label(model, plan_model, plan_adapter, adapter, untrained, name)
         run_dir = out if len(methods) == 1 else out / f"{bench.name}-{name}"
         settings = {
             "benchmark": bench.name,
             "method": name,
-            "model_label": label,
+            "model_label": setup,
             "backend": backend,
             "model": model,
             "plan_model": plan_model,
             "ground_model": ground_model,
             "plan_adapter": plan_adapter,
             "ground_adapter": ground_adapter,
+            "adapter": adapter,
+            "trained": trained,
             "data": str(data) if data else None,
             "limit": limit,
             "seed": seed,
@@ -114,7 +150,9 @@ def command(
             "agent": cfg.__dict__,
             "index": str(index) if index else None,
         }
-        runner_method = make_method(name, planner, grounder, cfg, tool_options)
+        runner_method = make_method(
+            name, planner, grounder, cfg, tool_options_for(bench.domain, index, planner)
+        )
         result = run_evaluation(
             bench,
             items,
@@ -125,8 +163,25 @@ def command(
             judge=judge,
             progress=progress,
         )
-        primary = result[bench.primary_metric]
         console.print(
-            f"[bold]{name}[/bold] on {bench.name}: {bench.primary_metric} {100 * primary:.1f} over n={result['n']} "
+            f"[bold]{name}[/bold] ({setup}) on {bench.name}: {bench.primary_metric} "
+            f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} "
             f"({result['examples_per_second']} examples/s) -> {run_dir}"
         )
+
+
+def _label(
+    model: str | None,
+    plan_model: str | None,
+    plan_adapter: str | None,
+    adapter: str | None,
+    untrained: bool,
+    method: str,
+) -> str:
+    if model or plan_model:
+        return str(model or plan_model)
+    if untrained:
+        return "base few-shot"
+    if method.startswith("lumos-"):
+        return "trained" if plan_adapter is None else f"adapters {Path(plan_adapter).parent.name}"
+    return f"adapter {Path(adapter).parent.name}" if adapter else "base few-shot"

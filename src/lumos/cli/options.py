@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import fields
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,15 @@ def agent_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> Agen
         raise ConfigError(f"bad agent setting: {exc}") from exc
 
 
+def shipped_adapters(domain: str, formulation: str) -> tuple[str, str] | None:
+    """The trained plan and ground adapters that ship inside lumos for this domain and formulation, if any."""
+    root = resources.files("lumos").joinpath("assets", "adapters", domain)
+    plan, ground = root.joinpath(f"plan-{formulation}"), root.joinpath(f"ground-{formulation}")
+    if plan.joinpath("adapter_config.json").is_file() and ground.joinpath("adapter_config.json").is_file():
+        return str(plan), str(ground)
+    return None
+
+
 def build_models(
     backend: str,
     model: str | None,
@@ -46,29 +56,48 @@ def build_models(
     plan_adapter: str | None,
     ground_adapter: str | None,
     base_url: str | None,
+    *,
+    domain: str = "maths",
+    formulation: str = "iterative",
+    use_shipped: bool = True,
 ) -> tuple[Model, Model, bool]:
     """Load the planning and grounding models once each (once in all when they are the same).
 
-    Returns (planner, grounder, untrained) where ``untrained`` says the embedded base model is driven
-    few-shot, with no trained module behind it.
+    With no model named, the embedded base is used with the trained adapters shipped for the domain and
+    formulation (``use_shipped=False``: the bare base, driven few-shot). ``backend="auto"`` picks the fastest
+    engine installed for the embedded model. Returns (planner, grounder, untrained) where ``untrained`` says
+    the base model has no trained module behind it.
     """
     from lumos.models.registry import load_model
 
     plan_name = plan_model or model
     ground_name = ground_model or model
+    embedded = plan_name is None and ground_name is None
+    if backend == "auto":
+        from lumos.models.select import fastest_backend
+
+        backend = fastest_backend() if embedded else "hf"
+    if embedded and use_shipped and not (plan_adapter or ground_adapter) and backend in ("hf", "llamacpp"):
+        shipped = shipped_adapters(domain, formulation)
+        if shipped is not None:
+            plan_adapter, ground_adapter = shipped
     options: dict[str, Any] = {}
     if base_url:
         options["base_url"] = base_url
-    untrained = plan_name is None and ground_name is None and not (plan_adapter or ground_adapter)
+    untrained = embedded and not (plan_adapter or ground_adapter)
     if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
         from lumos.models.hf import load_shared_base
 
         # one copy of the base weights; each module switches to its own adapter (None: the bare base)
         loaded = load_shared_base(plan_name or "default", {"plan": plan_adapter, "ground": ground_adapter})
         return loaded["plan"], loaded["ground"], False
+    if backend == "llamacpp" and (plan_adapter or ground_adapter):
+        planner = load_model(backend, plan_name, lora=plan_adapter)
+        grounder = load_model(backend, ground_name, lora=ground_adapter)
+        return planner, grounder, False
     planner = load_model(backend, plan_name, **options)
     grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
-    return planner, grounder, untrained and backend == "hf"
+    return planner, grounder, untrained and backend in ("hf", "llamacpp")
 
 
 def build_agent(
@@ -84,8 +113,11 @@ def build_agent(
     base_url: str | None,
     overrides: dict[str, Any],
     index: Path | None = None,
+    use_shipped: bool = True,
 ) -> Agent:
     file_values = load_config_file(config_file)
+    domain = overrides.get("domain") or file_values.get("domain", "maths")
+    formulation = overrides.get("formulation") or file_values.get("formulation", "iterative")
     planner, grounder, untrained = build_models(
         backend,
         model or file_values.get("model"),
@@ -94,6 +126,9 @@ def build_agent(
         plan_adapter,
         ground_adapter,
         base_url,
+        domain=domain,
+        formulation=formulation,
+        use_shipped=use_shipped,
     )
     if overrides.get("n_examples") is None and "n_examples" not in file_values:
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}

@@ -18,7 +18,12 @@ def command(
     formulation: Annotated[
         Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")
     ] = None,
-    backend: Annotated[str, typer.Option(help="model backend: hf, openai, fake, or a plugin")] = "hf",
+    backend: Annotated[
+        str,
+        typer.Option(
+            help="model backend: auto (the fastest installed engine), hf, llamacpp, openai, fake, or a plugin"
+        ),
+    ] = "auto",
     model: Annotated[
         Optional[str], typer.Option(help="one model for both modules (default: the embedded model)")
     ] = None,
@@ -31,6 +36,12 @@ def command(
         Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")
     ] = None,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    trained: Annotated[
+        bool,
+        typer.Option(
+            help="use the trained adapters shipped with lumos (--no-trained: the base model, few-shot)"
+        ),
+    ] = True,
     examples: Annotated[
         Optional[int],
         typer.Option(help="in-context demonstrations (default: 3 for the untrained embedded model, else 0)"),
@@ -67,6 +78,7 @@ def command(
             "max_rounds": max_rounds,
         },
         index=index,
+        use_shipped=trained,
     )
     trajectories = agent.run(tasks)
     if trace is not None:

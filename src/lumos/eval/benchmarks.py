@@ -151,16 +151,18 @@ def _from_package(bench: Benchmark, seed: int, limit: int | None) -> Iterator[di
         for i, entry in enumerate(ds):
             yield {"id": f"{bench.name}-{seed}-{i}", "question": entry["question"], "answer": entry["answer"]}
     elif spec["loader"] == "fanoutqa":
-        try:
-            import fanoutqa
-        except ImportError as exc:
-            raise ConfigError(f"{bench.name} needs fanoutqa: pip install 'lumos-agents[eval]'") from exc
-        questions = fanoutqa.load_dev() if spec.get("split", "dev") == "dev" else fanoutqa.load_test()
-        rng = random.Random(seed)
+        from lumos.annotate.sources import fanoutqa_dev_file
+
+        path = fanoutqa_dev_file()
+        if path is None:
+            raise ConfigError(
+                f"{bench.name} needs the fanoutqa package's dev set: pip install --no-deps fanoutqa"
+            )
+        questions = json.loads(path.read_text())
         order = list(range(len(questions)))
-        rng.shuffle(order)
+        random.Random(seed).shuffle(order)
         for i in order:
             q = questions[i]
-            yield {"id": q.id, "question": q.question, "answer": q.answer}
+            yield {"id": q["id"], "question": q["question"], "answer": q["answer"]}
     else:
         raise ConfigError(f"{bench.name}: unknown package loader {spec['loader']!r}")

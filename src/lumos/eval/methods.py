@@ -19,7 +19,7 @@ from lumos.format.types import Trajectory
 from lumos.models.base import GenerationParams, Model
 from lumos.prompts.modules import ModulePrompts
 
-METHODS = ("direct", "cot", "lumos-iterative", "lumos-onetime")
+METHODS = ("direct", "cot", "integrated", "lumos-iterative", "lumos-onetime")
 
 
 @dataclass
@@ -89,6 +89,57 @@ class PromptMethod:
                 )
 
 
+class IntegratedMethod:
+    """One model writes every subgoal and its actions in one output (the paper's unmodularised baseline);
+    the actions are executed and the last result is the answer."""
+
+    name = "integrated"
+
+    def __init__(self, model: Model, prompts: ModulePrompts, config: AgentConfig) -> None:
+        self.model = model
+        self.prompts = prompts
+        self.config = config
+
+    def run(self, examples: Sequence[Example], on_done: OnDone) -> None:
+        from lumos.errors import ParseError
+        from lumos.format.parse import parse_actions
+        from lumos.tools.base import registry
+        from lumos.tools.executor import Executor
+
+        params = GenerationParams(max_tokens=320, stop=["\n\n"], temperature=self.config.temperature)
+        size = max(1, self.config.batch_size)
+        for lo in range(0, len(examples), size):
+            batch = examples[lo : lo + size]
+            started = time.perf_counter()
+            gens = self.model.generate([self.prompts.integrated(ex.question) for ex in batch], params)
+            share = (time.perf_counter() - started) / len(batch)
+            for ex, g in zip(batch, gens, strict=False):
+                pred = Prediction(
+                    answer=None,
+                    output=g.text,
+                    prompt_tokens=g.prompt_tokens,
+                    completion_tokens=g.completion_tokens,
+                    model_seconds=share,
+                )
+                try:
+                    actions = parse_actions(g.text)
+                except ParseError as exc:
+                    pred.error_kind, pred.error = exc.kind, str(exc)
+                    on_done(ex, pred)
+                    continue
+                executor = Executor(
+                    registry.instantiate(self.config.domain), action_time_limit=self.config.action_time_limit
+                )
+                executor.reset()
+                results = executor.execute(actions)
+                failed = next((r.error for r in results if r.error is not None), None)
+                if failed is not None:
+                    pred.error_kind, pred.error = failed.kind, failed.message
+                elif results and results[-1].outputs:
+                    pred.answer = list(results[-1].outputs.values())[-1]
+                on_done(ex, pred)
+
+
 class LumosMethod:
     """Lumos-I or Lumos-O: the agent's answer is the last executed result."""
 
@@ -132,6 +183,10 @@ def make_method(
     if name in ("direct", "cot"):
         prompts = ModulePrompts(agent_config.domain, n_examples=agent_config.n_examples)
         return PromptMethod(name, planner, prompts, 32 if name == "direct" else 256, agent_config.batch_size)
+    if name == "integrated":
+        return IntegratedMethod(
+            planner, ModulePrompts(agent_config.domain, n_examples=agent_config.n_examples), agent_config
+        )
     if name in ("lumos-iterative", "lumos-onetime"):
         formulation = name.split("-", 1)[1]
         config = AgentConfig(**{**agent_config.__dict__, "formulation": formulation})

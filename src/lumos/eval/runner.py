@@ -158,7 +158,7 @@ def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
     if not path.exists():
         return
     old = json.loads(path.read_text())
-    for key in ("benchmark", "method", "model_label"):
+    for key in ("benchmark", "method", "model_label", "seed", "data"):
         if key in old and old[key] != config.get(key):
             raise ConfigError(
                 f"{out_dir} holds a run with {key}={old[key]!r}, not {config.get(key)!r}: use another --out to start a new run"
@@ -237,7 +237,14 @@ def _judge(judge: Model, records: list[dict[str, Any]]) -> None:
     if not todo:
         return
     convs: list[list[Message]] = [
-        [Message(role="user", content=M.JUDGE_PROMPT.format(question=r["question"], gold=r["gold"], prediction=r["answer"] or ""))]
+        [
+            Message(
+                role="user",
+                content=M.JUDGE_PROMPT.format(
+                    question=r["question"], gold=r["gold"], prediction=r["answer"] or ""
+                ),
+            )
+        ]
         for r in todo
     ]
     gens = judge.generate(convs, GenerationParams(max_tokens=8))
