@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 #       (eval-small/ holds the first 24 lines of each heldout/ file, for the eval loss)
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 D=runs/data-maths
-common="--base default --lora-r 16 --lora-alpha 32 --learning-rate 5e-4 --batch-size 4 --max-length 512 --epochs 1"
+common="--base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 --batch-size 4 --max-length 512 --epochs 1"
 run() {  # name module formulation data budget
   [ -f runs/train/$1/final/adapter_model.safetensors ] && { echo "skip $1"; return; }
   echo "== $1 $(date +%T)"

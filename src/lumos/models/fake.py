@@ -67,6 +67,8 @@ class FakeModel(Model):
             raise ConfigError("FakeModel(responses=...) takes a list of replies, not one string")
         if latency < 0:
             raise ConfigError(f"latency must be >= 0, not {latency}")
+        if responses is None and name.endswith((".json", ".yaml", ".yml")):
+            responses, default = _script(name, default)
         self.name = name
         self.default = default
         self.responder = responder
@@ -151,3 +153,22 @@ class FakeModel(Model):
             finish_reason="length" if length else "stop",
             seconds=seconds,
         )
+
+
+def _script(path: str, default: str | None) -> tuple[list[str], str | None]:
+    """Replies from a script file, so the CLI can drive the fake backend: ``--plan-model plan.json``.
+
+    The file holds a list of replies, or ``{"responses": [...], "default": "..."}``."""
+    from pathlib import Path
+
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise ConfigError(f"fake backend: script file {path} does not exist")
+    data = yaml.safe_load(file.read_text())  # JSON is YAML too
+    if isinstance(data, list):
+        return [str(x) for x in data], default
+    if isinstance(data, dict) and isinstance(data.get("responses", []), list):
+        return [str(x) for x in data.get("responses", [])], data.get("default", default)
+    raise ConfigError(f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ...}}")
