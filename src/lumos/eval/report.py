@@ -20,12 +20,16 @@ def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
     return runs
 
 
+def _label(run: dict[str, Any]) -> str:
+    return run["method"] if not run.get("model") else f"{run['method']} ({run['model']})"
+
+
 def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
     """Rows: method (and model); columns: benchmark; cells: the primary metric in percent, with n."""
     benchmarks = sorted({r["benchmark"] for r in runs})
     rows: dict[str, dict[str, str]] = {}
     for r in runs:
-        label = r["method"] if not r.get("model") else f"{r['method']} ({r['model']})"
+        label = _label(r)
         metric = r["primary_metric"]
         rows.setdefault(label, {})[r["benchmark"]] = f"{100 * r[metric]:.1f} (n={r['n']})"
     header = "| method | " + " | ".join(benchmarks) + " |"
@@ -47,22 +51,24 @@ def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
             "the chart needs matplotlib: pip install 'lumos-agents[eval]' (or pass --no-chart)"
         ) from exc
     benchmarks = sorted({r["benchmark"] for r in runs})
-    methods = list(dict.fromkeys(r["method"] for r in runs))
+    methods = list(dict.fromkeys(_label(r) for r in runs))
     width = 0.8 / max(1, len(methods))
-    fig, ax = plt.subplots(figsize=(max(5, 1.8 * len(benchmarks)), 3.6))
+    fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(benchmarks) * len(methods) / 2), 4.2))
     for i, m in enumerate(methods):
         values = []
         for b in benchmarks:
-            match = [r for r in runs if r["method"] == m and r["benchmark"] == b]
-            values.append(100 * match[0][match[0]["primary_metric"]] if match else 0.0)
+            match = [r for r in runs if _label(r) == m and r["benchmark"] == b]
+            values.append(
+                100 * match[0][match[0]["primary_metric"]] if match else float("nan")
+            )  # nan: no bar
         xs = [j + i * width for j in range(len(benchmarks))]
         bars = ax.bar(xs, values, width, label=m)
-        ax.bar_label(bars, fmt="%.0f", fontsize=7)
+        ax.bar_label(bars, labels=[f"{v:.0f}" if v == v else "" for v in values], fontsize=7)
     ax.set_xticks([j + width * (len(methods) - 1) / 2 for j in range(len(benchmarks))], benchmarks)
     ax.set_ylabel("score (%)")
     ax.set_ylim(0, 100)
-    ax.legend(fontsize=8, ncols=min(4, len(methods)))
-    ax.set_title("lumos eval: primary metric by method and benchmark")
+    ax.legend(fontsize=7, ncols=min(3, len(methods)))
+    ax.set_title("primary metric by method and benchmark")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
