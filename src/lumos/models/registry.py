@@ -20,6 +20,7 @@ ENTRY_POINT_GROUP = "lumos.backends"
 BUILTIN_BACKENDS: dict[str, str] = {
     "fake": "lumos.models.fake:FakeModel",
     "hf": "lumos.models.hf:HFModel",
+    "llamacpp": "lumos.models.llamacpp:LlamaCppModel",
     "openai": "lumos.models.openai:OpenAIModel",
 }
 
