@@ -34,7 +34,7 @@ def test_builtins_are_known() -> None:
 
 
 def test_unknown_backend_lists_known_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown model backend 'nope'.*fake, hf, openai"):
+    with pytest.raises(ConfigError, match=r"unknown model backend 'nope'.*fake, hf, llamacpp, openai"):
         load_model("nope")
 
 
