@@ -42,18 +42,21 @@ def load_problems(path: Path, n: int) -> tuple[list[str], list[str | None]]:
     return questions, answers
 
 
-def make_model(engine: str, args: argparse.Namespace) -> Model:
-    if engine == "hf":
+def make_models(engine: str, args: argparse.Namespace, n_tasks: int) -> tuple[Model, Model]:
+    """The planner and grounder as ``lumos run``/``lumos eval`` build them: the embedded base with the shipped
+    adapters (``--few-shot``: the bare base, one model for both modules)."""
+    from lumos.cli.options import build_models
+
+    if engine == "hf" and args.threads:
         import torch
 
-        from lumos.models.hf import HFModel
-
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        return HFModel("default", batch_size=args.hf_batch)
-    from lumos.models.llamacpp import LlamaCppModel
-
-    return LlamaCppModel(n_threads=args.threads, batch_size=args.llama_batch)
+        torch.set_num_threads(args.threads)
+    if engine == "llamacpp" and args.threads:
+        os.environ["LUMOS_NUM_THREADS"] = str(args.threads)
+    planner, grounder, _ = build_models(
+        engine, None, None, None, None, None, None, use_shipped=not args.few_shot, parallel=n_tasks
+    )
+    return planner, grounder
 
 
 def outputs(traj: Trajectory) -> list[str]:
@@ -75,10 +78,12 @@ def correct(answer: str | None, gold: str | None) -> bool:
 
 
 def run_engine(engine: str, questions: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    model = make_model(engine, args)
+    planner, grounder = make_models(engine, args, len(questions))
     try:
-        config = AgentConfig(n_examples=3, batch_size=args.agent_batch, max_rounds=args.max_rounds)
-        agent = Agent(model, config=config)
+        config = AgentConfig(
+            n_examples=3 if args.few_shot else 0, batch_size=args.agent_batch, max_rounds=args.max_rounds
+        )
+        agent = Agent(planner, grounder, config)
         started = time.perf_counter()
         trajectories = agent.run(questions)
         wall = time.perf_counter() - started
@@ -94,13 +99,17 @@ def run_engine(engine: str, questions: list[str], args: argparse.Namespace) -> d
             "examples_per_s": len(questions) / wall,
             "trajectories": trajectories,
         }
-        stats = getattr(model, "stats", None)
-        if stats is not None:  # the llama.cpp engine's own counters
-            result["evaluated_prompt_tokens"] = stats.evaluated_prompt_tokens
-            result["step_tokens_per_s"] = stats.step_tokens_per_second
+        models = [planner] if planner is grounder else [planner, grounder]
+        stats = [getattr(m, "stats", None) for m in models]
+        if all(s is not None for s in stats):  # the llama.cpp engine's own counters
+            result["evaluated_prompt_tokens"] = sum(s.evaluated_prompt_tokens for s in stats)  # type: ignore[union-attr]
+            step_s = sum(s.step_seconds for s in stats)  # type: ignore[union-attr]
+            result["step_tokens_per_s"] = sum(s.step_tokens for s in stats) / max(step_s, 1e-9)  # type: ignore[union-attr]
         return result
     finally:
-        model.close()
+        planner.close()
+        if grounder is not planner:
+            grounder.close()
 
 
 def single_stream_speed(threads: int | None, n_tokens: int = 64) -> float:
@@ -238,13 +247,19 @@ def main() -> None:
     ap.add_argument("--hf-batch", type=int, default=16, help="HFModel batch_size")
     ap.add_argument("--llama-batch", type=int, default=8, help="LlamaCppModel batch_size")
     ap.add_argument("--max-rounds", type=int, default=8)
+    ap.add_argument(
+        "--few-shot",
+        action="store_true",
+        help="the bare base with 3 demonstrations instead of the shipped adapters",
+    )
     ap.add_argument("--strategies", action="store_true", help="also time llama.cpp serving strategies")
     ap.add_argument("--strategy-n", type=int, default=16, help="prompts for --strategies")
     args = ap.parse_args()
 
     questions, gold = load_problems(args.data, args.n)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"{len(questions)} GSM8K problems, Lumos-I, 3 demonstrations, greedy; threads={args.threads or os.cpu_count()}; "
+    setup = "bare base, 3 demonstrations" if args.few_shot else "shipped adapters"
+    print(f"{len(questions)} GSM8K problems, Lumos-I, {setup}, greedy; threads={args.threads or os.cpu_count()}; "
           f"load average at start {load:.2f} on {os.cpu_count()} cores")  # fmt: skip
     results = []
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:

@@ -74,9 +74,10 @@ def test_fastest_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setattr(select, "_llama_cpp_importable", lambda: True)
     monkeypatch.setattr(select, "_default_gguf_present", lambda: True)
     monkeypatch.delenv("LUMOS_ENGINE", raising=False)
-    assert fastest_backend() == "hf"  # llama.cpp is opt-in for now
-    monkeypatch.setenv("LUMOS_ENGINE", "llamacpp")
     assert fastest_backend() == "llamacpp"
+    monkeypatch.setenv("LUMOS_ENGINE", "hf")
+    assert fastest_backend() == "hf"
+    monkeypatch.delenv("LUMOS_ENGINE")
     assert fastest_backend("default") == "llamacpp"
     assert fastest_backend("some/hub-model") == "hf"
     assert fastest_backend(str(tmp_path / "model.gguf")) == "llamacpp"
@@ -213,6 +214,33 @@ def test_prefix_reuse_is_correct_and_saves_work(model: Any) -> None:
         fresh.generate([prompts[0]], params)
         assert fresh.stats.evaluated_prompt_tokens - before < len(fresh.encode(prompts[0])) / 2
     finally:
+        fresh.close()
+
+
+@pytestmark_engine
+def test_growing_conversations_are_evaluated_from_where_they_stopped(llama_cpp: Any) -> None:
+    """Each request's sequence keeps its conversation: the next turn costs only its new tokens, same text."""
+    from lumos.models.llamacpp import LlamaCppModel
+
+    params = GenerationParams(max_tokens=12, stop=["\n"])
+    first = [
+        [{"role": "user", "content": f"Count from {n} to {n + 5}, one number a line."}] for n in (3, 40, 700)
+    ]
+    keeping = LlamaCppModel(batch_size=2, keep_conversations=4, n_threads=1)
+    fresh = LlamaCppModel(batch_size=2, prefix_cache=False, n_threads=1)
+    try:
+        turn1 = keeping.generate(first, params)
+        second = [
+            [*conv, {"role": "assistant", "content": g.text}, {"role": "user", "content": "Go on."}]
+            for conv, g in zip(first, turn1, strict=True)
+        ]
+        before = keeping.stats.evaluated_prompt_tokens
+        turn2 = keeping.generate(second, params)
+        new_tokens = sum(len(keeping.encode(c)) for c in second) - sum(len(keeping.encode(c)) for c in first)
+        assert keeping.stats.evaluated_prompt_tokens - before <= new_tokens + 2 * len(second)
+        assert [g.text for g in turn2] == [g.text for g in fresh.generate(second, params)]
+    finally:
+        keeping.close()
         fresh.close()
 
 

@@ -101,6 +101,7 @@ def command(
                     domain=bench.domain,
                     formulation=formulation,
                     use_shipped=trained,
+                    parallel=batch_size,
                 )
         else:
             key = ("single", "")
@@ -115,6 +116,7 @@ def command(
                     base_url,
                     domain=bench.domain,
                     use_shipped=False,
+                    parallel=batch_size,
                 )
         planner, grounder, untrained = loaded[key]
         n_examples = (

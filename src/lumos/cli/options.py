@@ -60,13 +60,15 @@ def build_models(
     domain: str = "maths",
     formulation: str = "iterative",
     use_shipped: bool = True,
+    parallel: int = 32,
 ) -> tuple[Model, Model, bool]:
     """Load the planning and grounding models once each (once in all when they are the same).
 
     With no model named, the embedded base is used with the trained adapters shipped for the domain and
     formulation (``use_shipped=False``: the bare base, driven few-shot). ``backend="auto"`` picks the fastest
     engine installed for the embedded model. Returns (planner, grounder, untrained) where ``untrained`` says
-    the base model has no trained module behind it.
+    the base model has no trained module behind it. ``parallel``: about how many tasks run at once (the
+    llama.cpp engine keeps that many conversations' KV cache, so each round evaluates only the new turn).
     """
     from lumos.models.registry import load_model
 
@@ -91,10 +93,16 @@ def build_models(
         # one copy of the base weights; each module switches to its own adapter (None: the bare base)
         loaded = load_shared_base(plan_name or "default", {"plan": plan_adapter, "ground": ground_adapter})
         return loaded["plan"], loaded["ground"], False
-    if backend == "llamacpp" and (plan_adapter or ground_adapter):
-        planner = load_model(backend, plan_name, lora=plan_adapter)
-        grounder = load_model(backend, ground_name, lora=ground_adapter)
-        return planner, grounder, False
+    if backend == "llamacpp":
+        # ~23 KB of KV cache a token for the default model, for n_ctx tokens of each kept conversation
+        keep = max(1, min(parallel, 64))
+        if plan_adapter or ground_adapter:
+            kwargs = {"keep_conversations": keep, "n_ctx": 3072}
+            planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
+            grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
+            return planner, grounder, False
+        # one model serves both modules; prompts with demonstrations stay under ~2,500 tokens
+        options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072)
     planner = load_model(backend, plan_name, **options)
     grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
     return planner, grounder, untrained and backend in ("hf", "llamacpp")
@@ -114,6 +122,7 @@ def build_agent(
     overrides: dict[str, Any],
     index: Path | None = None,
     use_shipped: bool = True,
+    parallel: int = 32,
 ) -> Agent:
     file_values = load_config_file(config_file)
     domain = overrides.get("domain") or file_values.get("domain", "maths")
@@ -129,6 +138,7 @@ def build_agent(
         domain=domain,
         formulation=formulation,
         use_shipped=use_shipped,
+        parallel=parallel,
     )
     if overrides.get("n_examples") is None and "n_examples" not in file_values:
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}

@@ -79,6 +79,7 @@ def command(
         },
         index=index,
         use_shipped=trained,
+        parallel=len(tasks),
     )
     trajectories = agent.run(tasks)
     if trace is not None:

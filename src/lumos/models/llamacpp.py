@@ -15,7 +15,9 @@ backend drives llama.cpp's C API itself:
   instructions and in-context examples every agent prompt starts with) is evaluated once, into a cache
   sequence that the group's sequences then share (``llama_memory_seq_cp`` shares the cells, it copies
   nothing);
-* that cache sequence survives between calls, so the next call only evaluates what differs from the last.
+* that cache sequence survives between calls, so the next call only evaluates what differs from the last;
+* a request's own sequence keeps its prompt and completion after the call (``keep_conversations`` of them),
+  so when an agent sends the same conversation again one turn longer, only the new turn is evaluated.
 
 Greedy output does not depend on how prompts are batched (tested): llama.cpp computes every sequence's tokens
 with the same kernels whatever else is in the batch.
@@ -65,6 +67,13 @@ def _llama_cpp() -> Any:
 
 
 def _cpu_count() -> int:
+    """Threads to use: ``LUMOS_NUM_THREADS`` if set, else every CPU this process may run on."""
+    wanted = os.environ.get("LUMOS_NUM_THREADS", "").strip()
+    if wanted:
+        try:
+            return max(1, int(wanted))
+        except ValueError as exc:
+            raise ConfigError(f"LUMOS_NUM_THREADS must be a whole number, not {wanted!r}") from exc
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - macOS, Windows
@@ -256,11 +265,14 @@ class LlamaCppModel(Model):
         prefix_slots: how many shared prompt prefixes stay cached between calls (2: the planner's and the
             grounder's, when one model serves both).
         prefix_cache: reuse cached prefixes at all (off: every prompt is evaluated in full; for measurements).
+        keep_conversations: how many finished requests (prompt and completion) stay cached, so that a
+            conversation sent again with one more turn is evaluated from where it stopped (at least
+            ``batch_size``; set it to the number of tasks an agent runs at once).
         n_gpu_layers: layers to offload when llama.cpp was built with a GPU backend (0: CPU only).
         lora_scale: multiplies the adapter's own scale (``alpha / rank``).
 
-    Memory: the KV cache holds ``n_ctx`` tokens for each of ``batch_size + prefix_slots`` sequences, ~23 KB a
-    token for the default model (~1 GB with the defaults).
+    Memory: the KV cache holds ``n_ctx`` tokens for each of ``max(batch_size, keep_conversations) +
+    prefix_slots`` sequences, ~23 KB a token for the default model (~1 GB with the defaults).
 
     ``Generation.seconds`` is the wall time of the group of requests a conversation was decoded with, divided
     by the group's size, so the values add up to the total generation time. ``stats`` counts what the engine
@@ -279,6 +291,7 @@ class LlamaCppModel(Model):
         batch_size: int = 8,
         prefix_slots: int = 2,
         prefix_cache: bool = True,
+        keep_conversations: int = 0,
         n_gpu_layers: int = 0,
         lora_scale: float = 1.0,
     ) -> None:
@@ -292,6 +305,8 @@ class LlamaCppModel(Model):
             raise ConfigError(f"n_threads must be at least 1, not {n_threads}")
         if prefix_slots < 1:
             raise ConfigError(f"prefix_slots must be at least 1, not {prefix_slots}")
+        if keep_conversations < 0:
+            raise ConfigError(f"keep_conversations must be 0 or more, not {keep_conversations}")
         lib = _llama_cpp()
         self._lib = lib
         self._ctx: Any = None
@@ -312,14 +327,20 @@ class LlamaCppModel(Model):
         self._weights = _acquire_weights(lib, path, n_gpu_layers)
         try:
             self._setup(
-                n_ctx=n_ctx, prefix_slots=prefix_slots, adapter_path=adapter_path, lora_scale=lora_scale
+                n_ctx=n_ctx,
+                prefix_slots=prefix_slots,
+                keep=keep_conversations,
+                adapter_path=adapter_path,
+                lora_scale=lora_scale,
             )
             self.template = pick_template(chat_template, [base_name, lora or ""], bool(self._native_template))
         except BaseException:
             self.close()
             raise
 
-    def _setup(self, *, n_ctx: int, prefix_slots: int, adapter_path: str | None, lora_scale: float) -> None:
+    def _setup(
+        self, *, n_ctx: int, prefix_slots: int, keep: int, adapter_path: str | None, lora_scale: float
+    ) -> None:
         lib = self._lib
         weights = self._weights
         assert weights is not None
@@ -327,12 +348,13 @@ class LlamaCppModel(Model):
         self._vocab = lib.llama_model_get_vocab(model)
         self.n_vocab = int(lib.llama_vocab_n_tokens(self._vocab))
         self.n_ctx = min(n_ctx, int(lib.llama_model_n_ctx_train(model)))
-        # sequences: the cached prefixes first, then one per request of a group
-        prefix_slots = min(prefix_slots, int(lib.llama_max_parallel_sequences()) - 1)
+        # sequences: the cached prefixes first, then the requests' own (each keeps its last conversation)
+        max_seq = int(lib.llama_max_parallel_sequences())
+        prefix_slots = min(prefix_slots, max_seq - 1)
         self._prefixes = [_Prefix(seq=i) for i in range(prefix_slots)]
-        self._first_seq = prefix_slots
-        n_seq = min(prefix_slots + self.batch_size, int(lib.llama_max_parallel_sequences()))
-        self.batch_size = n_seq - prefix_slots
+        self.batch_size = min(self.batch_size, max_seq - prefix_slots)
+        n_seq = min(prefix_slots + max(self.batch_size, keep), max_seq)
+        self._slots = [_Prefix(seq=i) for i in range(prefix_slots, n_seq)]
         self.n_batch = max(512, self.batch_size + 1)
         params = lib.llama_context_default_params()
         params.n_ctx = self.n_ctx * n_seq
@@ -428,9 +450,11 @@ class LlamaCppModel(Model):
         self._require_ctx()
         if len(ids) < 2 or len(ids) > self.n_ctx:
             raise ConfigError(f"next_token_logits needs 2 to n_ctx ({self.n_ctx}) tokens, not {len(ids)}")
-        seq = self._first_seq
+        slot = min(self._slots, key=lambda p: p.used)
+        seq = slot.seq
         with self._lock:
             self._lib.llama_memory_seq_rm(self._mem, seq, -1, -1)
+            slot.tokens = []
             try:
                 last = 0
                 for lo, chunk in _chunks(list(ids), 0, self.n_batch):
@@ -494,32 +518,24 @@ class LlamaCppModel(Model):
         lib, mem = self._lib, self._mem
         if self.prefix_cache:
             self._cache_prefixes([encoded[i] for i in group])
-        streams = []
+        streams: list[_Stream] = []
+        slots: list[_Prefix] = []
         stops = [s for s in params.stop if s]
         longest_stop = max((len(s.encode()) for s in stops), default=0)
         try:
-            for k, i in enumerate(group):
+            free = list(self._slots)
+            for i in group:
                 ids = encoded[i]
-                seq = self._first_seq + k
-                lib.llama_memory_seq_rm(mem, seq, -1, -1)
-                # start from the cached prefix that covers most of the prompt, leaving two tokens to evaluate
-                reuse, source = max(
-                    ((min(_common(p.tokens, ids), len(ids) - 2), p) for p in self._prefixes),
-                    key=lambda m: m[0],
-                )
-                if reuse >= 2 and self.prefix_cache:
-                    lib.llama_memory_seq_cp(mem, source.seq, seq, -1, -1)  # a whole-sequence copy
-                    lib.llama_memory_seq_rm(mem, seq, reuse, -1)
-                else:
-                    reuse = 0
-                s = _Stream(index=i, seq=seq, pos=reuse)
+                slot, reuse = self._claim(free, ids)
+                s = _Stream(index=i, seq=slot.seq, pos=reuse)
+                slots.append(slot)
                 streams.append(s)
                 self.stats.prompt_tokens += len(ids)
                 self.stats.evaluated_prompt_tokens += len(ids) - reuse
                 # each prompt on its own: how llama.cpp would split a mixed batch would change the arithmetic
                 last = 0
                 for lo, chunk in _chunks(ids, reuse, self.n_batch):
-                    self._decode([(seq, t, lo + j, lo + j == len(ids) - 1) for j, t in enumerate(chunk)])
+                    self._decode([(slot.seq, t, lo + j, lo + j == len(ids) - 1) for j, t in enumerate(chunk)])
                     last = len(chunk) - 1
                 s.pos = len(ids)
                 self._accept(s, self._pick(last, params, rng), params, stops, longest_stop)
@@ -535,11 +551,60 @@ class LlamaCppModel(Model):
                     self._accept(s, self._pick(j, params, rng), params, stops, longest_stop)
                 self.stats.step_tokens += len(active)
             self.stats.step_seconds += time.perf_counter() - stepping
+            for s, slot in zip(streams, slots, strict=True):
+                # what the sequence holds now: the prompt and every generated token but the last (never fed)
+                slot.tokens = encoded[s.index] + s.ids[:-1]
+                slot.used = self._tick()
+            slots = []
         finally:
-            for s in streams:
-                lib.llama_memory_seq_rm(mem, s.seq, -1, -1)
+            for slot in slots:  # interrupted: what these sequences hold is unknown
+                lib.llama_memory_seq_rm(mem, slot.seq, -1, -1)
+                slot.tokens = []
         seconds = (time.perf_counter() - started) / len(group)
         return [self._finish(s, len(encoded[s.index]), stops, seconds) for s in streams]
+
+    def _tick(self) -> int:
+        self._clock += 1
+        return self._clock
+
+    def _claim(self, free: list[_Prefix], ids: list[int]) -> tuple[_Prefix, int]:
+        """Take the request sequence to evaluate ``ids`` in, and how many of its leading tokens are cached.
+
+        A sequence whose whole content the prompt continues (the same conversation, one turn longer) is used
+        as it is. Otherwise the least recently used sequence starts as a copy of the cached prefix or kept
+        conversation that covers most of the prompt, so no other conversation is cut short. At least two
+        prompt tokens are always left to evaluate.
+        """
+        lib, mem = self._lib, self._mem
+        cap = len(ids) - 2
+        reuse, source = 0, None
+        if self.prefix_cache:
+            scored = [
+                (_common(p.tokens, ids), k < len(free), p.used, p)
+                for k, p in enumerate([*free, *self._prefixes])
+            ]
+            common, _, _, source = max(scored, key=lambda m: m[:3])
+            reuse = min(common, cap)
+            if source in free and common >= min(len(source.tokens), cap) and reuse >= 2:
+                lib.llama_memory_seq_rm(mem, source.seq, reuse, -1)
+                return self._taken(free, source, ids, reuse)
+        slot = min(free, key=lambda p: p.used)
+        if reuse >= 2 and source is slot:
+            lib.llama_memory_seq_rm(mem, slot.seq, reuse, -1)
+        else:
+            lib.llama_memory_seq_rm(mem, slot.seq, -1, -1)
+            if reuse >= 2 and source is not None:
+                lib.llama_memory_seq_cp(mem, source.seq, slot.seq, -1, -1)  # a whole-sequence copy
+                lib.llama_memory_seq_rm(mem, slot.seq, reuse, -1)
+            else:
+                reuse = 0
+        return self._taken(free, slot, ids, reuse)
+
+    def _taken(self, free: list[_Prefix], slot: _Prefix, ids: list[int], reuse: int) -> tuple[_Prefix, int]:
+        free.remove(slot)
+        slot.tokens = ids[:reuse]
+        slot.used = self._tick()
+        return slot, reuse
 
     def _cache_prefixes(self, prompts: list[list[int]]) -> None:
         """Cache the prefixes that the group's prompts (sorted) share, so that each is evaluated once.
@@ -558,7 +623,8 @@ class LlamaCppModel(Model):
                     families.append(((len(run) - 1) * shared, run[0][:shared]))
                 elif len(run) == 1 and shared >= _MIN_SHARED:
                     best = max(self._prefixes, key=lambda p: _common(p.tokens, run[0]))
-                    if best.tokens and _common(best.tokens, run[0]) == len(best.tokens):
+                    covered = max(_common(p.tokens, run[0]) for p in self._slots)
+                    if best.tokens and len(best.tokens) == _common(best.tokens, run[0]) > covered:
                         families.append((0, run[0][:shared]))
                 start = k
         families.sort(key=lambda f: f[0], reverse=True)
@@ -568,7 +634,7 @@ class LlamaCppModel(Model):
     def _cached_prefix(self, tokens: list[int]) -> _Prefix:
         """A prefix sequence holding ``tokens`` (or all but the last), evaluating only what is not cached."""
         lib, mem = self._lib, self._mem
-        self._clock += 1
+        self._tick()
         keep, _, best = max(
             ((_common(p.tokens, tokens), p.used, p) for p in self._prefixes), key=lambda m: m[:2]
         )
@@ -624,7 +690,7 @@ class LlamaCppModel(Model):
         if rc != 0:
             # a failed call may leave part of the batch in the cache: forget every cached prefix
             self._lib.llama_memory_clear(self._mem, True)
-            for p in self._prefixes:
+            for p in [*self._prefixes, *self._slots]:
                 p.tokens = []
             raise BackendError(f"{self.name}: llama_decode failed with code {rc}")
 

@@ -2,7 +2,7 @@
 
 ``fastest_backend()`` answers ``"llamacpp"`` for the embedded default model when llama-cpp-python is installed
 (its 4-bit GGUF, batched by llama.cpp, is several times faster on a CPU than transformers in float32) and
-``"hf"`` otherwise. A ``.gguf`` file can only be served by llama.cpp. Nothing heavy is imported: the answer
+``"hf"`` otherwise (``LUMOS_ENGINE=hf`` chooses transformers). A ``.gguf`` file can only be served by llama.cpp. Nothing heavy is imported: the answer
 comes from the installed packages' metadata. On a CUDA machine, serve large batches with the ``hf`` backend
 or vLLM instead (see ``docs/engines.md``); this function does not look for a GPU.
 """
@@ -36,9 +36,9 @@ def fastest_backend(model: str | None = None) -> str:
 
     if model is not None and model.lower().endswith(".gguf"):
         return "llamacpp"
-    # Opt-in for now: the llama.cpp path with the shipped LoRA adapters was not verified end to end in the
-    # session that added it, so the default engine stays transformers unless LUMOS_ENGINE=llamacpp.
-    wanted = os.environ.get("LUMOS_ENGINE", "").strip().lower()
-    if wanted == "llamacpp" and is_default_name(model) and _llama_cpp_importable() and _default_gguf_present():
+    # LUMOS_ENGINE=hf keeps transformers (the reference engine, float32 arithmetic)
+    if os.environ.get("LUMOS_ENGINE", "").strip().lower() == "hf":
+        return "hf"
+    if is_default_name(model) and _llama_cpp_importable() and _default_gguf_present():
         return "llamacpp"
     return "hf"
