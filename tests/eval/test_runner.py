@@ -164,3 +164,11 @@ def test_report_table_and_chart(tmp_path):
     pytest.importorskip("matplotlib")
     png = comparison_chart(runs, tmp_path / "chart.png")
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rerunning_a_finished_run_keeps_its_speed(tmp_path):
+    bench = get_benchmark("gsm8k")
+    first = run_evaluation(bench, _examples(), _method(), tmp_path, _config(), batch_size=4, progress=False)
+    again = run_evaluation(bench, _examples(), _method(), tmp_path, _config(), batch_size=4, progress=False)
+    assert again["examples_this_run"] == 0 and again["examples_timed"] == first["examples_timed"] == first["n"]
+    assert again["examples_per_second"] is not None and again["wall_seconds_timed"] >= first["wall_seconds_timed"]

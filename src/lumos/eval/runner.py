@@ -44,6 +44,9 @@ def score(bench: Benchmark, answer: str | None, gold: Any) -> dict[str, float]:
 class RunStats:
     wall_seconds: float = 0.0
     model_seconds: float = 0.0
+    timed_before: int = 0  # examples timed by earlier invocations of the same run
+    wall_before: float = 0.0
+    model_before: float = 0.0
     done_now: int = 0
     resumed_from: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -146,10 +149,24 @@ def run_evaluation(
     if judge is not None and "llm_accuracy" in bench.metrics:
         _judge(judge, records)
         _rewrite(store.path, store.records)
+    _add_earlier_timings(out_dir / "metrics.json", stats)
     result = summarise(bench, records, stats, config)
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
     (out_dir / "report.md").write_text(render_report(bench, result, records))
     return result
+
+
+def _add_earlier_timings(path: Path, stats: RunStats) -> None:
+    """Speed over every invocation that finished (a killed one writes no metrics, so its time is not counted)."""
+    if not path.exists():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    stats.timed_before = int(old.get("examples_timed", old.get("examples_this_run", 0)) or 0)
+    stats.wall_before = float(old.get("wall_seconds_timed", old.get("wall_seconds", 0.0)) or 0.0)
+    stats.model_before = float(old.get("model_seconds", 0.0) or 0.0)
 
 
 def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
@@ -188,13 +205,14 @@ def summarise(
     out["wall_seconds"] = round(stats.wall_seconds, 3)
     out["examples_this_run"] = stats.done_now
     out["resumed_from"] = stats.resumed_from
-    out["examples_per_second"] = (
-        round(stats.done_now / stats.wall_seconds, 4) if stats.wall_seconds > 0 else None
-    )
-    out["model_seconds"] = round(stats.model_seconds, 3)
-    out["outside_model_share"] = (
-        round(max(0.0, 1 - stats.model_seconds / stats.wall_seconds), 4) if stats.wall_seconds > 0 else None
-    )
+    # speed over the examples timed by this and earlier finished invocations
+    timed, wall = stats.timed_before + stats.done_now, stats.wall_before + stats.wall_seconds
+    model = stats.model_before + stats.model_seconds
+    out["examples_timed"] = timed
+    out["wall_seconds_timed"] = round(wall, 3)
+    out["examples_per_second"] = round(timed / wall, 4) if timed and wall > 0 else None
+    out["model_seconds"] = round(model, 3)
+    out["outside_model_share"] = round(max(0.0, 1 - model / wall), 4) if timed and wall > 0 else None
     return out
 
 
