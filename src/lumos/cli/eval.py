@@ -63,7 +63,15 @@ def command(
 ) -> None:
     from rich.console import Console
 
-    from lumos.cli.options import agent_config, build_models, load_config_file, tool_options_for
+    from lumos.cli.options import (
+        ModelSetup,
+        agent_config,
+        close_models,
+        load_config_file,
+        load_setup,
+        resolve_models,
+        tool_options_for,
+    )
     from lumos.errors import ConfigError
     from lumos.eval.benchmarks import get_benchmark, load_examples
     from lumos.eval.methods import METHODS, make_method
@@ -84,41 +92,37 @@ def command(
         else None
     )
     console = Console()
-    loaded: dict[tuple[str, str], tuple[Any, Any, bool]] = {}  # each model set-up loads once for all methods
-    for name in methods:
-        if name.startswith("lumos-"):
-            formulation = name.split("-", 1)[1]
-            key = ("agent", formulation)
-            if key not in loaded:
-                loaded[key] = build_models(
-                    backend,
-                    model,
-                    plan_model,
-                    ground_model,
-                    plan_adapter,
-                    ground_adapter,
-                    base_url,
-                    domain=bench.domain,
-                    formulation=formulation,
-                    use_shipped=trained,
-                    parallel=batch_size,
-                )
-        else:
-            key = ("single", "")
-            if key not in loaded:
-                loaded[key] = build_models(
-                    backend,
-                    model,
-                    None,
-                    None,
-                    adapter,
-                    adapter,
-                    base_url,
-                    domain=bench.domain,
-                    use_shipped=False,
-                    parallel=batch_size,
-                )
-        planner, grounder, untrained = loaded[key]
+    setups = {
+        name: (
+            resolve_models(
+                backend,
+                model,
+                plan_model,
+                ground_model,
+                plan_adapter,
+                ground_adapter,
+                base_url,
+                domain=bench.domain,
+                formulation=name.split("-", 1)[1],
+                use_shipped=trained,
+            )
+            if name.startswith("lumos-")
+            else resolve_models(
+                backend, model, None, None, adapter, adapter, base_url, domain=bench.domain, use_shipped=False
+            )
+        )
+        for name in methods
+    }
+    last_use = {setup: k for k, setup in enumerate(setups[name] for name in methods)}
+    loaded: dict[
+        ModelSetup, tuple[Any, Any]
+    ] = {}  # each model set-up loads once, and goes after its last use
+    for k, name in enumerate(methods):
+        key = setups[name]
+        if key not in loaded:
+            loaded[key] = load_setup(key, parallel=batch_size)
+        planner, grounder = loaded[key]
+        untrained = key.untrained
         n_examples = (
             examples if examples is not None else file_values.get("n_examples", 3 if untrained else 0)
         )
@@ -170,6 +174,8 @@ def command(
             f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} "
             f"({result['examples_per_second']} examples/s) -> {run_dir}"
         )
+        if last_use[key] == k:
+            close_models(*loaded.pop(key))
 
 
 def _label(

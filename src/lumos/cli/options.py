@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,91 @@ def shipped_adapters(domain: str, formulation: str) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class ModelSetup:
+    """Which models to load for the two modules, resolved from the command-line options."""
+
+    backend: str
+    plan_name: str | None
+    ground_name: str | None
+    plan_adapter: str | None
+    ground_adapter: str | None
+    base_url: str | None
+    untrained: bool  # the embedded base with no trained module behind it (driven few-shot)
+
+
+def resolve_models(
+    backend: str,
+    model: str | None,
+    plan_model: str | None,
+    ground_model: str | None,
+    plan_adapter: str | None,
+    ground_adapter: str | None,
+    base_url: str | None,
+    *,
+    domain: str = "maths",
+    formulation: str = "iterative",
+    use_shipped: bool = True,
+) -> ModelSetup:
+    """Resolve ``auto`` to an engine and, for the embedded model, the shipped adapters of the domain."""
+    plan_name = plan_model or model
+    ground_name = ground_model or model
+    embedded = plan_name is None and ground_name is None
+    if backend == "auto":
+        from lumos.models.select import fastest_backend
+
+        backend = fastest_backend() if embedded else "hf"
+    if embedded and use_shipped and not (plan_adapter or ground_adapter) and backend in ("hf", "llamacpp"):
+        shipped = shipped_adapters(domain, formulation)
+        if shipped is not None:
+            plan_adapter, ground_adapter = shipped
+    untrained = embedded and not (plan_adapter or ground_adapter) and backend in ("hf", "llamacpp")
+    return ModelSetup(backend, plan_name, ground_name, plan_adapter, ground_adapter, base_url, untrained)
+
+
+def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
+    """Load the planner and grounder of ``setup`` (one model when both are the same).
+
+    ``parallel``: about how many tasks run at once (the llama.cpp engine keeps that many conversations in its
+    KV cache, so each round evaluates only the new turn).
+    """
+    from lumos.models.registry import load_model
+
+    backend, plan_name, ground_name = setup.backend, setup.plan_name, setup.ground_name
+    plan_adapter, ground_adapter = setup.plan_adapter, setup.ground_adapter
+    options: dict[str, Any] = {}
+    if setup.base_url:
+        options["base_url"] = setup.base_url
+    if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
+        from lumos.models.hf import load_shared_base
+
+        # one copy of the base weights; each module switches to its own adapter (None: the bare base)
+        loaded = load_shared_base(plan_name or "default", {"plan": plan_adapter, "ground": ground_adapter})
+        return loaded["plan"], loaded["ground"]
+    if backend == "llamacpp":
+        # ~23 KB of KV cache a token for the default model, n_ctx tokens for each kept conversation: trained
+        # modules' prompts are short; prompts with demonstrations stay under ~2,500 tokens
+        keep = max(1, min(parallel, 64))
+        if plan_adapter or ground_adapter:
+            kwargs = {"keep_conversations": keep, "n_ctx": 2048}
+            planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
+            grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
+            return planner, grounder
+        options.update(keep_conversations=keep, n_ctx=3072)
+    planner = load_model(backend, plan_name, **options)
+    grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
+    return planner, grounder
+
+
+def close_models(*models: Model) -> None:
+    """Close each distinct model once."""
+    seen: set[int] = set()
+    for m in models:
+        if id(m) not in seen:
+            seen.add(id(m))
+            m.close()
+
+
 def build_models(
     backend: str,
     model: str | None,
@@ -67,45 +152,22 @@ def build_models(
     With no model named, the embedded base is used with the trained adapters shipped for the domain and
     formulation (``use_shipped=False``: the bare base, driven few-shot). ``backend="auto"`` picks the fastest
     engine installed for the embedded model. Returns (planner, grounder, untrained) where ``untrained`` says
-    the base model has no trained module behind it. ``parallel``: about how many tasks run at once (the
-    llama.cpp engine keeps that many conversations' KV cache, so each round evaluates only the new turn).
+    the base model has no trained module behind it.
     """
-    from lumos.models.registry import load_model
-
-    plan_name = plan_model or model
-    ground_name = ground_model or model
-    embedded = plan_name is None and ground_name is None
-    if backend == "auto":
-        from lumos.models.select import fastest_backend
-
-        backend = fastest_backend() if embedded else "hf"
-    if embedded and use_shipped and not (plan_adapter or ground_adapter) and backend in ("hf", "llamacpp"):
-        shipped = shipped_adapters(domain, formulation)
-        if shipped is not None:
-            plan_adapter, ground_adapter = shipped
-    options: dict[str, Any] = {}
-    if base_url:
-        options["base_url"] = base_url
-    untrained = embedded and not (plan_adapter or ground_adapter)
-    if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
-        from lumos.models.hf import load_shared_base
-
-        # one copy of the base weights; each module switches to its own adapter (None: the bare base)
-        loaded = load_shared_base(plan_name or "default", {"plan": plan_adapter, "ground": ground_adapter})
-        return loaded["plan"], loaded["ground"], False
-    if backend == "llamacpp":
-        # ~23 KB of KV cache a token for the default model, for n_ctx tokens of each kept conversation
-        keep = max(1, min(parallel, 64))
-        if plan_adapter or ground_adapter:
-            kwargs = {"keep_conversations": keep, "n_ctx": 3072}
-            planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
-            grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
-            return planner, grounder, False
-        # one model serves both modules; prompts with demonstrations stay under ~2,500 tokens
-        options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072)
-    planner = load_model(backend, plan_name, **options)
-    grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
-    return planner, grounder, untrained and backend in ("hf", "llamacpp")
+    setup = resolve_models(
+        backend,
+        model,
+        plan_model,
+        ground_model,
+        plan_adapter,
+        ground_adapter,
+        base_url,
+        domain=domain,
+        formulation=formulation,
+        use_shipped=use_shipped,
+    )
+    planner, grounder = load_setup(setup, parallel)
+    return planner, grounder, setup.untrained
 
 
 def build_agent(

@@ -1,0 +1,51 @@
+"""`lumos eval` from the command line, on the fake backend and the shared benchmark samples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lumos.cli.main import app
+
+SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "gsm8k_test_sample.jsonl"
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared GSM8K sample is not on this machine")
+def test_several_methods_write_one_run_each_and_resume(tmp_path: Path) -> None:
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"responses": [], "default": "Subgoal 1: Add. The answer is 18."}))
+    args = [
+        "eval",
+        "gsm8k",
+        "--data",
+        str(SAMPLE),
+        "--limit",
+        "3",
+        "--backend",
+        "fake",
+        "--model",
+        str(script),
+    ]
+    args += [
+        "--method",
+        "direct,lumos-iterative",
+        "--max-rounds",
+        "2",
+        "--no-progress",
+        "--out",
+        str(tmp_path / "r"),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for method in ("direct", "lumos-iterative"):
+        run = tmp_path / "r" / f"gsm8k-{method}"
+        metrics = json.loads((run / "metrics.json").read_text())
+        assert metrics["n"] == 3 and metrics["method"] == method
+        assert len((run / "predictions.jsonl").read_text().splitlines()) == 3
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code == 0, again.output
+    metrics = json.loads((tmp_path / "r" / "gsm8k-direct" / "metrics.json").read_text())
+    assert metrics["examples_this_run"] == 0 and metrics["examples_per_second"] is not None
