@@ -22,7 +22,7 @@ for bench in gsm_symbolic gsm8k svamp; do
   $e --method cot --adapter $T/cot/final --label "CoT-trained" --out $OUT/$bench/cot-trained
   $e --method integrated --adapter $T/integrated/final --label "integrated-trained" --out $OUT/$bench/integrated-trained
   if [ $bench = gsm_symbolic ]; then
-    $e --method direct,cot,lumos-onetime,lumos-iterative --no-trained --label "few-shot" --out $OUT/$bench/few-shot
+    $e --method direct,cot --no-trained --label "few-shot" --out $OUT/$bench/few-shot
     $e --method lumos-onetime --label "Lumos-O trained" --out $OUT/$bench/lumos-o
     $e --method lumos-iterative --label "Lumos-I trained" --out $OUT/$bench/lumos-i
   fi

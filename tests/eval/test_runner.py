@@ -161,6 +161,10 @@ def test_report_table_and_chart(tmp_path):
     runs = load_runs([tmp_path / "a"])
     table = comparison_table(runs)
     assert "| lumos-iterative (fake) | 75.0 (n=4) |" in table
+    from lumos.eval.report import speed_table
+
+    row = speed_table(runs).splitlines()[2]
+    assert row.startswith("| gsm8k | lumos-iterative (fake) | 4 | ") and "%" in row
     pytest.importorskip("matplotlib")
     png = comparison_chart(runs, tmp_path / "chart.png")
     assert png.read_bytes()[:4] == b"\x89PNG"

@@ -16,10 +16,10 @@ def command(
     ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="skip the chart")] = False,
 ) -> None:
-    from lumos.eval.report import comparison_chart, comparison_table, load_runs
+    from lumos.eval.report import comparison_chart, comparison_table, load_runs, speed_table
 
     runs = load_runs(run_dirs)
-    table = comparison_table(runs)
+    table = comparison_table(runs) + "\nSpeed and failures of each run:\n\n" + speed_table(runs)
     print(table)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

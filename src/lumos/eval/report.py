@@ -40,6 +40,27 @@ def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n\nCells: " + "; ".join(metrics) + " (percent).\n"
 
 
+def speed_table(runs: Sequence[dict[str, Any]]) -> str:
+    """One row per run: examples/s, the share of wall time outside model calls, tokens and failures."""
+    lines = [
+        "| benchmark | method | n | examples/s | outside model calls | prompt tok/example | completion tok/example "
+        "| failures |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in runs:
+        n = max(1, r["n"])
+        speed = r.get("examples_per_second")
+        share = r.get("outside_model_share")
+        tokens = r.get("tokens", {})
+        failures = ", ".join(f"{k} {v}" for k, v in sorted(r.get("failures", {}).items())) or "-"
+        lines.append(
+            f"| {r['benchmark']} | {_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
+            f"{f'{100 * share:.1f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
+            f"{tokens.get('completion', 0) / n:.0f} | {failures} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
     try:
         import matplotlib

@@ -171,4 +171,6 @@ def _script(path: str, default: str | None) -> tuple[list[str], str | None]:
         return [str(x) for x in data], default
     if isinstance(data, dict) and isinstance(data.get("responses", []), list):
         return [str(x) for x in data.get("responses", [])], data.get("default", default)
-    raise ConfigError(f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ...}}")
+    raise ConfigError(
+        f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ...}}"
+    )
