@@ -28,16 +28,26 @@ def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
     """Rows: method (and model); columns: benchmark; cells: the primary metric in percent, with n."""
     benchmarks = sorted({r["benchmark"] for r in runs})
     rows: dict[str, dict[str, str]] = {}
+    shown: dict[str, list[str]] = {}
     for r in runs:
         label = _label(r)
-        metric = r["primary_metric"]
-        rows.setdefault(label, {})[r["benchmark"]] = f"{100 * r[metric]:.1f} (n={r['n']})"
+        metrics = _shown_metrics(r)
+        shown[r["benchmark"]] = metrics
+        values = " / ".join(f"{100 * r[m]:.1f}" for m in metrics)
+        rows.setdefault(label, {})[r["benchmark"]] = f"{values} (n={r['n']})"
     header = "| method | " + " | ".join(benchmarks) + " |"
     lines = [header, "|" + "---|" * (len(benchmarks) + 1)]
     for label, cells in rows.items():
         lines.append(f"| {label} | " + " | ".join(cells.get(b, "-") for b in benchmarks) + " |")
-    metrics = sorted({f"{r['benchmark']}: {r['primary_metric']}" for r in runs})
-    return "\n".join(lines) + "\n\nCells: " + "; ".join(metrics) + " (percent).\n"
+    legend = [f"{b}: {' / '.join(shown[b])}" for b in benchmarks]
+    return "\n".join(lines) + "\n\nCells: " + "; ".join(legend) + " (percent).\n"
+
+
+def _shown_metrics(run: dict[str, Any]) -> list[str]:
+    """The primary metric, then the run's other scores (F1 beside EM, the judge's accuracy)."""
+    primary = run["primary_metric"]
+    others = [m for m in ("f1", "llm_accuracy", "strict_accuracy") if m in run and m != primary]
+    return [primary, *others]
 
 
 def speed_table(runs: Sequence[dict[str, Any]]) -> str:
