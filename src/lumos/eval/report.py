@@ -65,7 +65,7 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
         failures = ", ".join(f"{k} {v}" for k, v in sorted(r.get("failures", {}).items())) or "-"
         lines.append(
             f"| {r['benchmark']} | {_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
-            f"{f'{100 * share:.1f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
+            f"{f'{100 * share:.2f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
             f"{tokens.get('completion', 0) / n:.0f} | {failures} |"
         )
     return "\n".join(lines) + "\n"
