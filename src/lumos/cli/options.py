@@ -118,7 +118,8 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
             planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
             grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
             return planner, grounder
-        options.update(keep_conversations=keep, n_ctx=3072)
+        # one model serves planner, grounder (and the QA tool): a conversation of each per task
+        options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072)
     planner = load_model(backend, plan_name, **options)
     grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
     return planner, grounder
