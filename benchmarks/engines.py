@@ -282,12 +282,14 @@ def main() -> None:
         )
     if len(results) == 2:
         a, b = (r["trajectories"] for r in results)
-        same = sum(outputs(x) == outputs(y) for x, y in zip(a, b, strict=True))
-        same_answer = sum(x.answer == y.answer for x, y in zip(a, b, strict=True))
+        common = min(len(a), len(b))  # transformers may have run on the first --hf-n problems only
+        same = sum(outputs(x) == outputs(y) for x, y in zip(a[:common], b[:common], strict=True))
+        same_answer = sum(x.answer == y.answer for x, y in zip(a[:common], b[:common], strict=True))
         print(
-            f"identical trajectories: {same}/{len(questions)}; same final answer: {same_answer}/{len(questions)}"
+            f"on the {common} problems both ran: identical trajectories {same}/{common}; same final answer {same_answer}/{common}"
         )
-        print(f"speed-up llama.cpp over transformers: {results[0]['wall_s'] / results[1]['wall_s']:.1f}x")
+        per_example = [r["wall_s"] / len(r["trajectories"]) for r in results]
+        print(f"speed-up (seconds per example): {per_example[0] / per_example[1]:.1f}x")
     if any(r["engine"] == "llamacpp" for r in results) or args.strategies:
         speed = single_stream_speed(args.threads)
         print(f"llama.cpp single-stream decode, short prompt (llama-cpp-python Llama): {speed:.1f} tok/s")
