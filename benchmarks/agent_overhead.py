@@ -40,7 +40,12 @@ def scripted(conversation) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--tasks", type=int, default=200)
-    ap.add_argument("--latency", type=float, default=0.1, help="simulated seconds per model batch (a real CPU batch takes seconds)")
+    ap.add_argument(
+        "--latency",
+        type=float,
+        default=0.1,
+        help="simulated seconds per model batch (a real CPU batch takes seconds)",
+    )
     ap.add_argument("--formulation", default="iterative", choices=["iterative", "onetime"])
     ap.add_argument("--batch-size", type=int, default=64)
     args = ap.parse_args()

@@ -225,13 +225,10 @@ def run_strategies(questions: list[str], args: argparse.Namespace) -> None:
 
 
 def _common(encoded: list[list[int]]) -> int:
-    first, last = min(encoded), max(encoded)
-    n = 0
-    for a, b in zip(first, last, strict=False):
-        if a != b:
-            break
-        n += 1
-    return n
+    """Tokens every prompt starts with (the sorted first and last share the least)."""
+    from lumos.models.llamacpp import _common as common_prefix
+
+    return common_prefix(min(encoded), max(encoded))
 
 
 def main() -> None:

@@ -42,7 +42,9 @@ def main() -> None:
             right += result.error is None and numeric_match(result.outputs.get("R1"), value)
         best = min(best, time.perf_counter() - started)
     print(f"calculations: {len(calcs)} from {args.data.name}; gave their gold value: {right}/{len(calcs)}")
-    print(f"best of {args.repeat}: {best:.3f} s -> {len(calcs) / best:,.0f} actions/s (parse + execute + reset)")
+    print(
+        f"best of {args.repeat}: {best:.3f} s -> {len(calcs) / best:,.0f} actions/s (parse + execute + reset)"
+    )
 
 
 if __name__ == "__main__":

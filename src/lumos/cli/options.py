@@ -134,39 +134,14 @@ def close_models(*models: Model) -> None:
             m.close()
 
 
-def build_models(
-    backend: str,
-    model: str | None,
-    plan_model: str | None,
-    ground_model: str | None,
-    plan_adapter: str | None,
-    ground_adapter: str | None,
-    base_url: str | None,
-    *,
-    domain: str = "maths",
-    formulation: str = "iterative",
-    use_shipped: bool = True,
-    parallel: int = 32,
-) -> tuple[Model, Model, bool]:
+def build_models(*args: Any, parallel: int = 32, **kwargs: Any) -> tuple[Model, Model, bool]:
     """Load the planning and grounding models once each (once in all when they are the same).
 
-    With no model named, the embedded base is used with the trained adapters shipped for the domain and
-    formulation (``use_shipped=False``: the bare base, driven few-shot). ``backend="auto"`` picks the fastest
-    engine installed for the embedded model. Returns (planner, grounder, untrained) where ``untrained`` says
-    the base model has no trained module behind it.
+    Takes :func:`resolve_models`'s arguments: with no model named, the embedded base with the trained adapters
+    shipped for the domain and formulation (``use_shipped=False``: the bare base, driven few-shot).
+    Returns (planner, grounder, untrained) where ``untrained`` says no trained module is behind the base.
     """
-    setup = resolve_models(
-        backend,
-        model,
-        plan_model,
-        ground_model,
-        plan_adapter,
-        ground_adapter,
-        base_url,
-        domain=domain,
-        formulation=formulation,
-        use_shipped=use_shipped,
-    )
+    setup = resolve_models(*args, **kwargs)
     planner, grounder = load_setup(setup, parallel)
     return planner, grounder, setup.untrained
 
