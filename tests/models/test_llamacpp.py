@@ -292,6 +292,38 @@ def test_bad_options(llama_cpp: Any, tmp_path: Path) -> None:
 
 
 @pytestmark_engine
+def test_default_weights_are_requantized_once(
+    llama_cpp: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lumos.models.default import find_gguf
+    from lumos.models.llamacpp import LlamaCppModel
+
+    monkeypatch.setenv("LUMOS_CACHE", str(tmp_path))
+    fast = LlamaCppModel(n_threads=1)
+    shipped = LlamaCppModel(n_threads=1, default_weights="shipped")
+    try:
+        assert shipped.path == str(find_gguf())
+        made = Path(fast.path)
+        assert made.parent == tmp_path / "models" and made.name.endswith(".Q8_0.gguf")
+        stamp = made.stat().st_mtime_ns
+        again = LlamaCppModel(n_threads=1)  # the cached file is used as it is
+        assert again.path == fast.path and made.stat().st_mtime_ns == stamp
+        again.close()
+        assert not list(made.parent.glob(".*.tmp-*"))
+        params = GenerationParams(max_tokens=8, stop=["\n"])
+        # 8-bit copies of 4-bit weights: the same model, so short greedy answers mostly agree
+        pairs = zip(fast.generate(SHORT, params), shipped.generate(SHORT, params), strict=True)
+        same = [a.text == b.text for a, b in pairs]
+        assert sum(same) >= 3, same
+    finally:
+        fast.close()
+        shipped.close()
+    monkeypatch.setenv("LUMOS_DEFAULT_WEIGHTS", "q2")
+    with pytest.raises(ConfigError, match="LUMOS_DEFAULT_WEIGHTS"):
+        LlamaCppModel(n_threads=1)
+
+
+@pytestmark_engine
 def test_closed_model_refuses(llama_cpp: Any) -> None:
     from lumos.errors import BackendError
     from lumos.models.llamacpp import LlamaCppModel

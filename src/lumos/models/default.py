@@ -114,7 +114,7 @@ def resolve_default(cache_dir: Path | str | None = None) -> Path:
     if _cache_is_valid(cache, gguf):
         return cache
     cache.parent.mkdir(parents=True, exist_ok=True)
-    with _lock(cache.parent / f".{cache.name}.lock"):
+    with file_lock(cache.parent / f".{cache.name}.lock"):
         if _cache_is_valid(cache, gguf):  # another process converted it while we waited
             return cache
         _remove_stale_temps(cache)
@@ -207,7 +207,7 @@ def _remove_stale_temps(cache: Path) -> None:
 
 
 @contextlib.contextmanager
-def _lock(path: Path) -> Iterator[None]:
+def file_lock(path: Path) -> Iterator[None]:
     """An exclusive inter-process lock (``fcntl.flock``; a no-op where fcntl is missing)."""
     try:
         import fcntl

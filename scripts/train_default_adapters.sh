@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The Lumos-135M maths modules shipped as the default (src/lumos/assets/adapters/maths/): LoRA adapters on the
+# embedded SmolLM2-135M-Instruct, trained on CPU from the teacher-free gsm_symbolic annotations (GSM8K, SVAMP
+# samples and the gsm_symbolic evaluation seed excluded; see scripts/train_lumos_135m.sh for the data commands).
+# Usage: FORMULATIONS="iterative onetime" scripts/train_default_adapters.sh   (runs/train-default/<module>/final)
+set -u
+cd "$(dirname "$0")/.."
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
+D=runs/data-maths
+OUT=${OUT:-runs/train-default}
+common="--base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 --batch-size 4 --max-length 512 --epochs 1"
+run() {  # module formulation token-budget
+  name=$1-$2
+  [ -f $OUT/$name/final/adapter_model.safetensors ] && { echo "skip $name"; return; }
+  mkdir -p $OUT
+  echo "== $name $(date +%T)"
+  .venv/bin/lumos train --module $1 --formulation $2 --data $D/train/$1_$2.jsonl --eval-data $D/eval-small/$1_$2.jsonl \
+    --out $OUT/$name --max-tokens $3 $common > $OUT/$name.log 2>&1 || echo "FAILED $name"
+  echo "   done $name $(date +%T)"
+}
+for f in ${FORMULATIONS:-iterative onetime}; do
+  run plan $f ${PLAN_TOKENS:-200000}
+  run ground $f ${GROUND_TOKENS:-240000}
+done
