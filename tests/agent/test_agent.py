@@ -106,6 +106,15 @@ def test_unparseable_plan_is_recorded_and_retried_with_a_hint():
     assert "Subgoal 1:" in retry_prompt[-1]["content"]
 
 
+def test_a_planner_that_keeps_writing_unreadable_plans_is_stopped():
+    planner = FakeModel(responder=lambda conv: "Subgoal 1:")  # an empty subgoal, every time
+    traj = Agent(planner, FakeModel([]), AgentConfig(max_rounds=8, max_plan_errors=3)).run_one("x")
+    assert traj.stop_reason == "plan_errors" and not traj.finished
+    assert len(planner.calls) == 3 and [e.kind for e in traj.errors] == ["parse_error"] * 3
+    with pytest.raises(ConfigError, match="max_plan_errors"):
+        AgentConfig(max_plan_errors=0)
+
+
 def test_round_limit_cuts_a_planner_that_never_stops():
     planner = FakeModel(
         responder=lambda conv: (

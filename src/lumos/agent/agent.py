@@ -24,7 +24,7 @@ from lumos.tools.executor import Executor
 
 @dataclass
 class AgentConfig:
-    """How the agent runs. Every field has a command-line flag of the same name in ``lumos run``."""
+    """How the agent runs: the fields of the ``--config`` YAML file of ``lumos run`` and ``lumos eval``."""
 
     domain: str = field(default="maths", metadata={"help": "task domain: its tools and prompts"})
     formulation: Literal["iterative", "onetime"] = field(
@@ -33,6 +33,10 @@ class AgentConfig:
     )
     max_rounds: int = field(
         default=8, metadata={"help": "Lumos-I: most subgoals per task before it is cut off"}
+    )
+    max_plan_errors: int = field(
+        default=3,
+        metadata={"help": "Lumos-I: planner outputs in a row that cannot be read before a task stops"},
     )
     n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
     plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
@@ -46,6 +50,8 @@ class AgentConfig:
             raise ConfigError(f"formulation must be 'iterative' or 'onetime', not {self.formulation!r}")
         if self.max_rounds < 1:
             raise ConfigError("max_rounds must be at least 1")
+        if self.max_plan_errors < 1:
+            raise ConfigError("max_plan_errors must be at least 1")
         registry.domain(self.domain)  # raises ConfigError naming the known domains
 
 
@@ -162,6 +168,8 @@ class Agent:
                     step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
                     e.plan_retry.append((text, str(exc)))
                     self._record(e, step)
+                    if len(e.plan_retry) >= cfg.max_plan_errors:
+                        self._finish(e, "plan_errors", on_done)  # more rounds would repeat the same mistake
                     continue
                 e.plan_retry.clear()
                 if next_subgoal is None:

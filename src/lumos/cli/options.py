@@ -111,15 +111,16 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
         return loaded["plan"], loaded["ground"]
     if backend == "llamacpp":
         # ~23 KB of KV cache a token for the default model, n_ctx tokens for each kept conversation: trained
-        # modules' prompts are short; prompts with demonstrations stay under ~2,500 tokens
+        # modules' prompts are short; prompts with demonstrations stay under ~2,500 tokens. Every task of a
+        # round is decoded in one batch (wider batches give more tokens/s; the kept sequences are there anyway).
         keep = max(1, min(parallel, 64))
         if plan_adapter or ground_adapter:
-            kwargs = {"keep_conversations": keep, "n_ctx": 2048}
+            kwargs = {"keep_conversations": keep, "n_ctx": 2048, "batch_size": keep}
             planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
             grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
             return planner, grounder
         # one model serves planner, grounder (and the QA tool): a conversation of each per task
-        options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072)
+        options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072, batch_size=keep)
     planner = load_model(backend, plan_name, **options)
     grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
     return planner, grounder
