@@ -51,11 +51,17 @@ def make_models(engine: str, args: argparse.Namespace, n_tasks: int) -> tuple[Mo
         import torch
 
         torch.set_num_threads(args.threads)
-    if engine == "llamacpp" and args.threads:
+    backend, _, weights = engine.partition(":")
+    if backend == "llamacpp" and args.threads:
         os.environ["LUMOS_NUM_THREADS"] = str(args.threads)
-    planner, grounder, _ = build_models(
-        engine, None, None, None, None, None, None, use_shipped=not args.few_shot, parallel=n_tasks
-    )
+    if weights:  # llamacpp:shipped, llamacpp:f32 (the embedded model's weight files, see LlamaCppModel)
+        os.environ["LUMOS_DEFAULT_WEIGHTS"] = weights
+    try:
+        planner, grounder, _ = build_models(
+            backend, None, None, None, None, None, None, use_shipped=not args.few_shot, parallel=n_tasks
+        )
+    finally:
+        os.environ.pop("LUMOS_DEFAULT_WEIGHTS", None)
     return planner, grounder
 
 
@@ -238,10 +244,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=50, help="GSM8K problems")
     ap.add_argument(
-        "--hf-n", type=int, default=None, help="problems for transformers (default: --n; it is slow)"
+        "--hf-n",
+        type=int,
+        default=None,
+        help="problems for transformers and llamacpp:f32 (default: --n; they are slow)",
     )
     ap.add_argument("--data", type=Path, default=DATA)
-    ap.add_argument("--engines", default="hf,llamacpp")
+    ap.add_argument(
+        "--engines",
+        default="hf,llamacpp",
+        help="comma-separated: hf, llamacpp (8-bit default weights), llamacpp:shipped, llamacpp:f32",
+    )
     ap.add_argument("--threads", type=int, default=None, help="CPU threads for both engines (default: all)")
     ap.add_argument("--agent-batch", type=int, default=64, help="AgentConfig.batch_size")
     ap.add_argument("--hf-batch", type=int, default=16, help="HFModel batch_size")
@@ -263,7 +276,8 @@ def main() -> None:
           f"load average at start {load:.2f} on {os.cpu_count()} cores")  # fmt: skip
     results = []
     for engine in [e.strip() for e in args.engines.split(",") if e.strip()]:
-        subset = questions[: args.hf_n] if engine == "hf" and args.hf_n else questions
+        slow = engine == "hf" or engine.endswith(":f32")
+        subset = questions[: args.hf_n] if slow and args.hf_n else questions
         r = run_engine(engine, subset, args)
         results.append(r)
         right = sum(correct(t.answer, g) for t, g in zip(r["trajectories"], gold, strict=False))
@@ -280,17 +294,19 @@ def main() -> None:
             f"{r['prompt_tokens']} prompt tokens; {right}/{len(subset)} correct{extra})",
             flush=True,
         )
-    if len(results) == 2:
-        a, b = (r["trajectories"] for r in results)
-        common = min(len(a), len(b))  # transformers may have run on the first --hf-n problems only
-        same = sum(outputs(x) == outputs(y) for x, y in zip(a[:common], b[:common], strict=True))
-        same_answer = sum(x.answer == y.answer for x, y in zip(a[:common], b[:common], strict=True))
-        print(
-            f"on the {common} problems both ran: identical trajectories {same}/{common}; same final answer {same_answer}/{common}"
-        )
-        per_example = [r["wall_s"] / len(r["trajectories"]) for r in results]
-        print(f"speed-up (seconds per example): {per_example[0] / per_example[1]:.1f}x")
-    if any(r["engine"] == "llamacpp" for r in results) or args.strategies:
+    reference = results[0] if results and results[0]["engine"] == "hf" else None
+    if reference is not None:
+        for r in results[1:]:  # each engine against transformers, the reference
+            a, b = reference["trajectories"], r["trajectories"]
+            common = min(len(a), len(b))  # transformers may have run on the first --hf-n problems only
+            same = sum(outputs(x) == outputs(y) for x, y in zip(a[:common], b[:common], strict=True))
+            same_answer = sum(x.answer == y.answer for x, y in zip(a[:common], b[:common], strict=True))
+            per_example = reference["wall_s"] / len(a) / (r["wall_s"] / len(b))
+            print(
+                f"hf vs {r['engine']} on the {common} problems both ran: identical trajectories {same}/{common}; "
+                f"same final answer {same_answer}/{common}; speed-up (seconds per example) {per_example:.1f}x"
+            )
+    if any(r["engine"].startswith("llamacpp") for r in results) or args.strategies:
         # the yardstick: one stream on the shipped 4-bit file, and on the weights the engine served
         files = {"shipped 4-bit file": None}
         files.update(

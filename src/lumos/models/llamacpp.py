@@ -51,7 +51,7 @@ from lumos.prompts.templates import render_tulu, uses_tulu_template
 logger = logging.getLogger(__name__)
 
 _TEMPLATES = ("auto", "tulu", "native")
-_DEFAULT_WEIGHTS = ("q8_0", "shipped")
+_DEFAULT_WEIGHTS = ("q8_0", "shipped", "f32")
 _MIN_SHARED = 32  # prompts sharing fewer leading tokens are not worth a cached prefix
 
 
@@ -275,7 +275,8 @@ class LlamaCppModel(Model):
         lora_scale: multiplies the adapter's own scale (``alpha / rank``).
         default_weights: for the embedded default only: ``"q8_0"`` (the shipped 4-bit weights re-quantized to
             8 bits once, into the lumos cache: faster batches) or ``"shipped"`` (the 4-bit file as it is:
-            faster for a single stream, half the memory). Unset: ``LUMOS_DEFAULT_WEIGHTS``, else ``"q8_0"``.
+            faster for a single stream, half the memory) or ``"f32"`` (de-quantized: the weights the ``hf``
+            engine computes with, for comparing the engines; slower). Unset: ``LUMOS_DEFAULT_WEIGHTS``, else ``"q8_0"``.
 
     Memory: the KV cache holds ``n_ctx`` tokens for each of ``max(batch_size, keep_conversations) +
     prefix_slots`` sequences, ~23 KB a token for the default model (~1 GB with the defaults).
@@ -831,7 +832,7 @@ def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0") -> Path:
     The name records the source's size, so a changed source is converted again; the file is written under a
     temporary name and renamed, so a killed conversion never leaves a broken model behind.
     """
-    ftypes = {"q8_0": lib.LLAMA_FTYPE_MOSTLY_Q8_0}
+    ftypes = {"q8_0": lib.LLAMA_FTYPE_MOSTLY_Q8_0, "f32": lib.LLAMA_FTYPE_ALL_F32}
     folder = cache_root() / "models"
     target = folder / f"{source.stem}.{source.stat().st_size}.{kind.upper()}.gguf"
     if target.is_file():
