@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Lumos-135M experiment: few-shot vs trained baselines vs trained Lumos modules, same base model
 # (SmolLM2-135M-Instruct), same source problems and training-token budget (scripts/train_lumos_135m.sh), on the
-# default engine (llama.cpp), settings eval-settings.yaml. The trained Lumos-I/O rows on gsm8k and svamp are the
-# shipped adapters, so they come from scripts/eval_table.sh (the same adapters; its first N examples).
+# default engine (llama.cpp), settings eval-settings.yaml. The trained Lumos-I/O rows on gsm8k and svamp come from
+# scripts/eval_table.sh runs made while these 40k-token adapters were the shipped ones (its first N examples).
 # Usage: N=50 scripts/eval_experiment.sh
 set -u
 cd "$(dirname "$0")/.."
