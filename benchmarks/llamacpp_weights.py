@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from engines import single_stream_speed  # benchmarks/engines.py, beside this script
+
 from lumos.models.base import GenerationParams, Message
 from lumos.models.default import find_gguf
 
@@ -34,26 +36,6 @@ def convert(lib: object, source: Path, kind: str, folder: Path) -> Path:
     if rc != 0:
         raise SystemExit(f"quantizing to {kind} failed ({rc})")
     return target
-
-
-def single_stream(path: Path, threads: int) -> float:
-    import llama_cpp
-
-    llm = llama_cpp.Llama(str(path), n_ctx=512, n_threads=threads, verbose=False, seed=0)
-    prompt = llm.tokenize(b"<|im_start|>user\nTell me a long story about a dragon.<|im_end|>\n<|im_start|>assistant\n",
-                          add_bos=False, special=True)  # fmt: skip
-    best = 0.0
-    for _ in range(2):  # the first run warms up
-        llm.reset()
-        count, first = 0, 0.0
-        for _tok in llm.generate(prompt, temp=0.0, top_k=1):
-            count += 1
-            if count == 1:
-                first = time.perf_counter()
-            if count > 64:
-                break
-        best = max(best, (count - 1) / (time.perf_counter() - first))
-    return best
 
 
 def engine_speeds(path: Path, threads: int) -> str:
@@ -103,7 +85,7 @@ def main() -> None:
         for kind in [k.strip() for k in args.formats.split(",") if k.strip()]:
             path = shipped if kind == "shipped" else convert(llama_cpp, shipped, kind, Path(tmp))
             size = path.stat().st_size / 1e6
-            print(f"{kind} ({size:.0f} MB): single stream {single_stream(path, args.threads):.1f} tok/s; "
+            print(f"{kind} ({size:.0f} MB): single stream {single_stream_speed(args.threads, str(path)):.1f} tok/s; "
                   f"{engine_speeds(path, args.threads)} tok/s", flush=True)  # fmt: skip
 
 
