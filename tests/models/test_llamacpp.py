@@ -299,6 +299,9 @@ def test_default_weights_are_requantized_once(
     from lumos.models.llamacpp import LlamaCppModel
 
     monkeypatch.setenv("LUMOS_CACHE", str(tmp_path))
+    (tmp_path / "models").mkdir()
+    killed = tmp_path / "models" / f".{find_gguf().stem}.{find_gguf().stat().st_size}.Q8_0.gguf.tmp-1"
+    killed.write_bytes(b"half a model")  # what a conversion killed part way leaves
     fast = LlamaCppModel(n_threads=1)
     shipped = LlamaCppModel(n_threads=1, default_weights="shipped")
     try:

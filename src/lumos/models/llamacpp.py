@@ -841,6 +841,8 @@ def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0") -> Path:
     with file_lock(folder / f".{target.name}.lock"):
         if target.is_file():
             return target
+        for leftover in folder.glob(f".{target.name}.tmp-*"):  # of a killed conversion; we hold the lock
+            leftover.unlink(missing_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         params = lib.llama_model_quantize_default_params()
         params.ftype = ftypes[kind]
