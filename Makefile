@@ -23,8 +23,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the task goes through the environment, so the shell does not expand the "$28" in it (nor trip on quotes)
+run: export LUMOS_TASK = $(TASK)
 run: $(STAMP)
-	$(BIN)/lumos run "$(TASK)"
+	$(BIN)/lumos run "$$LUMOS_TASK"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
