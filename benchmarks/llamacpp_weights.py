@@ -11,7 +11,6 @@ Usage: python benchmarks/llamacpp_weights.py [--threads N] [--formats shipped,q8
 from __future__ import annotations
 
 import argparse
-import ctypes
 import tempfile
 import time
 from pathlib import Path
@@ -20,22 +19,7 @@ from engines import single_stream_speed  # benchmarks/engines.py, beside this sc
 
 from lumos.models.base import GenerationParams, Message
 from lumos.models.default import find_gguf
-
-
-def convert(lib: object, source: Path, kind: str, folder: Path) -> Path:
-    ftypes = {
-        "q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0",
-        "f16": "LLAMA_FTYPE_MOSTLY_F16",
-        "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
-    }
-    target = folder / f"model-{kind}.gguf"
-    params = lib.llama_model_quantize_default_params()  # type: ignore[attr-defined]
-    params.ftype = getattr(lib, ftypes[kind])
-    params.allow_requantize = True
-    rc = lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))  # type: ignore[attr-defined]
-    if rc != 0:
-        raise SystemExit(f"quantizing to {kind} failed ({rc})")
-    return target
+from lumos.models.llamacpp import requantized_gguf
 
 
 def engine_speeds(path: Path, threads: int) -> str:
@@ -83,7 +67,7 @@ def main() -> None:
     shipped = find_gguf()
     with tempfile.TemporaryDirectory() as tmp:
         for kind in [k.strip() for k in args.formats.split(",") if k.strip()]:
-            path = shipped if kind == "shipped" else convert(llama_cpp, shipped, kind, Path(tmp))
+            path = shipped if kind == "shipped" else requantized_gguf(llama_cpp, shipped, kind, Path(tmp))
             size = path.stat().st_size / 1e6
             print(f"{kind} ({size:.0f} MB): single stream {single_stream_speed(args.threads, str(path)):.1f} tok/s; "
                   f"{engine_speeds(path, args.threads)} tok/s", flush=True)  # fmt: skip

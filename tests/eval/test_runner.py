@@ -53,14 +53,18 @@ def test_scores_and_outputs(tmp_path):
     result = run_evaluation(bench, _examples(), _method(), tmp_path, _config(), batch_size=4, progress=False)
     assert result["n"] == 12
     assert result["accuracy"] == pytest.approx(9 / 12)  # i = 0, 5, 10 are answered wrong
-    assert {"metrics.json", "predictions.jsonl", "config.json", "report.md"} <= {p.name for p in tmp_path.iterdir()}
+    assert {"metrics.json", "predictions.jsonl", "config.json", "report.md"} <= {
+        p.name for p in tmp_path.iterdir()
+    }
     assert len(_lines(tmp_path)) == 12
     assert json.loads((tmp_path / "metrics.json").read_text())["tokens"]["prompt"] > 0
 
 
 def test_interrupted_run_resumes_to_the_same_metrics_without_duplicates(tmp_path):
     bench = get_benchmark("gsm8k")
-    full = run_evaluation(bench, _examples(), _method(), tmp_path / "full", _config(), batch_size=4, progress=False)
+    full = run_evaluation(
+        bench, _examples(), _method(), tmp_path / "full", _config(), batch_size=4, progress=False
+    )
 
     seen = []
 
@@ -70,13 +74,23 @@ def test_interrupted_run_resumes_to_the_same_metrics_without_duplicates(tmp_path
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_evaluation(bench, _examples(), _method(), tmp_path / "cut", _config(), batch_size=4, progress=False,
-                       on_record=crash_after_five)
+        run_evaluation(
+            bench,
+            _examples(),
+            _method(),
+            tmp_path / "cut",
+            _config(),
+            batch_size=4,
+            progress=False,
+            on_record=crash_after_five,
+        )
     assert len(_lines(tmp_path / "cut")) == 5
     # a kill in the middle of a write leaves a torn last line: it is dropped, not kept or duplicated
     with (tmp_path / "cut" / "predictions.jsonl").open("a") as f:
         f.write('{"id": "q11", "answ')
-    resumed = run_evaluation(bench, _examples(), _method(), tmp_path / "cut", _config(), batch_size=4, progress=False)
+    resumed = run_evaluation(
+        bench, _examples(), _method(), tmp_path / "cut", _config(), batch_size=4, progress=False
+    )
     ids = [r["id"] for r in _lines(tmp_path / "cut")]
     assert sorted(ids) == sorted(f"q{i}" for i in range(12)) and len(ids) == len(set(ids))
     assert resumed["accuracy"] == full["accuracy"] and resumed["n"] == full["n"]
@@ -86,7 +100,8 @@ def test_interrupted_run_resumes_to_the_same_metrics_without_duplicates(tmp_path
 def test_killed_process_resumes(tmp_path):
     """SIGKILL a real run part way: the re-run finishes it with nothing duplicated."""
     script = tmp_path / "run.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         from test_runner import _config, _examples, solver
@@ -99,7 +114,8 @@ def test_killed_process_resumes(tmp_path):
         method = make_method("lumos-iterative", model, model, AgentConfig(batch_size=2))
         run_evaluation(get_benchmark("gsm8k"), _examples(), method, __import__("pathlib").Path(sys.argv[1]),
                        _config(), batch_size=2, progress=False)
-    """))
+    """)
+    )
     out = tmp_path / "run"
     proc = subprocess.Popen([sys.executable, str(script), str(out), "0.3"], start_new_session=True)
     deadline = time.time() + 60
@@ -122,16 +138,24 @@ def test_resuming_another_method_into_the_same_directory_is_refused(tmp_path):
     bench = get_benchmark("gsm8k")
     run_evaluation(bench, _examples(2), _method(), tmp_path, _config(), progress=False)
     with pytest.raises(ConfigError, match="another --out"):
-        run_evaluation(bench, _examples(2), _method(), tmp_path, {**_config(), "method": "cot"}, progress=False)
+        run_evaluation(
+            bench, _examples(2), _method(), tmp_path, {**_config(), "method": "cot"}, progress=False
+        )
 
 
 def test_direct_and_cot_methods_extract_answers(tmp_path):
     bench = get_benchmark("gsm8k")
-    model = FakeModel(responder=lambda conv: "First 2 + 4 = 6. The answer is 6." if "step by step" in conv[-1]["content"] else "6")
+    model = FakeModel(
+        responder=lambda conv: (
+            "First 2 + 4 = 6. The answer is 6." if "step by step" in conv[-1]["content"] else "6"
+        )
+    )
     examples = [Example(id="a", question="What is 2 + 4?", answer="6")]
     for name in ("direct", "cot"):
         method = make_method(name, model, model, AgentConfig())
-        result = run_evaluation(bench, examples, method, tmp_path / name, {**_config(), "method": name}, progress=False)
+        result = run_evaluation(
+            bench, examples, method, tmp_path / name, {**_config(), "method": name}, progress=False
+        )
         assert result["accuracy"] == 1.0
 
 
@@ -174,5 +198,29 @@ def test_rerunning_a_finished_run_keeps_its_speed(tmp_path):
     bench = get_benchmark("gsm8k")
     first = run_evaluation(bench, _examples(), _method(), tmp_path, _config(), batch_size=4, progress=False)
     again = run_evaluation(bench, _examples(), _method(), tmp_path, _config(), batch_size=4, progress=False)
-    assert again["examples_this_run"] == 0 and again["examples_timed"] == first["examples_timed"] == first["n"]
-    assert again["examples_per_second"] is not None and again["wall_seconds_timed"] >= first["wall_seconds_timed"]
+    assert (
+        again["examples_this_run"] == 0 and again["examples_timed"] == first["examples_timed"] == first["n"]
+    )
+    assert (
+        again["examples_per_second"] is not None
+        and again["wall_seconds_timed"] >= first["wall_seconds_timed"]
+    )
+
+
+def test_table_shows_f1_beside_em_and_marks_what_a_run_lacks():
+    from lumos.eval.report import comparison_table
+
+    def run(method, **scores):
+        return {
+            "benchmark": "hotpotqa",
+            "method": method,
+            "model": "m",
+            "n": 10,
+            "primary_metric": "em",
+            **scores,
+        }
+
+    table = comparison_table([run("cot", em=0.1, f1=0.25), run("direct", em=0.2)])
+    assert "| cot (m) | 10.0 / 25.0 (n=10) |" in table
+    assert "| direct (m) | 20.0 / - (n=10) |" in table
+    assert "hotpotqa: em / f1" in table

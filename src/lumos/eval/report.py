@@ -25,16 +25,19 @@ def _label(run: dict[str, Any]) -> str:
 
 
 def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
-    """Rows: method (and model); columns: benchmark; cells: the primary metric in percent, with n."""
+    """Rows: method (and model); columns: benchmark; cells: the primary metric in percent (then F1 and the
+    judge's accuracy where a run of that benchmark has them; '-' where another run lacks one), with n."""
     benchmarks = sorted({r["benchmark"] for r in runs})
-    rows: dict[str, dict[str, str]] = {}
-    shown: dict[str, list[str]] = {}
+    shown: dict[str, list[str]] = {}  # per benchmark, every metric any of its runs has, primary first
     for r in runs:
-        label = _label(r)
-        metrics = _shown_metrics(r)
-        shown[r["benchmark"]] = metrics
-        values = " / ".join(f"{100 * r[m]:.1f}" for m in metrics)
-        rows.setdefault(label, {})[r["benchmark"]] = f"{values} (n={r['n']})"
+        known = shown.setdefault(r["benchmark"], [])
+        for m in _shown_metrics(r):
+            if m not in known:
+                known.append(m)
+    rows: dict[str, dict[str, str]] = {}
+    for r in runs:
+        values = " / ".join(f"{100 * r[m]:.1f}" if m in r else "-" for m in shown[r["benchmark"]])
+        rows.setdefault(_label(r), {})[r["benchmark"]] = f"{values} (n={r['n']})"
     header = "| method | " + " | ".join(benchmarks) + " |"
     lines = [header, "|" + "---|" * (len(benchmarks) + 1)]
     for label, cells in rows.items():

@@ -826,14 +826,18 @@ def _resolve_model(lib: Any, model: str | None, default_weights: str = "shipped"
     )
 
 
-def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0") -> Path:
-    """``source`` re-quantized to ``kind`` by llama.cpp itself, once, into ``<lumos cache>/models/``.
+_FTYPES = {"q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "f16": "LLAMA_FTYPE_MOSTLY_F16", "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
+           "f32": "LLAMA_FTYPE_ALL_F32"}  # fmt: skip
+
+
+def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0", folder: Path | None = None) -> Path:
+    """``source`` re-quantized to ``kind`` (q8_0, f16, bf16, f32) by llama.cpp itself, once, into ``folder``
+    (default ``<lumos cache>/models/``).
 
     The name records the source's size, so a changed source is converted again; the file is written under a
     temporary name and renamed, so a killed conversion never leaves a broken model behind.
     """
-    ftypes = {"q8_0": lib.LLAMA_FTYPE_MOSTLY_Q8_0, "f32": lib.LLAMA_FTYPE_ALL_F32}
-    folder = cache_root() / "models"
+    folder = folder or cache_root() / "models"
     target = folder / f"{source.stem}.{source.stat().st_size}.{kind.upper()}.gguf"
     if target.is_file():
         return target
@@ -845,7 +849,7 @@ def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0") -> Path:
             leftover.unlink(missing_ok=True)
         tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
         params = lib.llama_model_quantize_default_params()
-        params.ftype = ftypes[kind]
+        params.ftype = getattr(lib, _FTYPES[kind])
         params.allow_requantize = True
         started = time.perf_counter()
         rc = lib.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
