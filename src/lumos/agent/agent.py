@@ -119,17 +119,28 @@ class Agent:
         tasks: Sequence[str],
         ids: Sequence[str] | None = None,
         on_done: Callable[[Trajectory], None] | None = None,
+        envs: Sequence[Any] | None = None,
     ) -> list[Trajectory]:
-        """Run every task to the end; ``on_done`` is called as soon as each trajectory is finished."""
+        """Run every task to the end; ``on_done`` is called as soon as each trajectory is finished.
+
+        ``envs`` gives each task its environment (a web page, a shop session), which the tools of that task
+        act on as ``ctx.env``; an environment with a ``meta`` dict has it copied onto the trajectory. The
+        caller owns the environments (the agent neither resets nor closes them)."""
         if ids is not None and len(ids) != len(tasks):
             raise ConfigError(f"{len(ids)} ids given for {len(tasks)} tasks")
+        if envs is not None and len(envs) != len(tasks):
+            raise ConfigError(f"{len(envs)} environments given for {len(tasks)} tasks")
         started = time.perf_counter()
         out: list[Trajectory] = []
         size = max(1, self.config.batch_size)
         for lo in range(0, len(tasks), size):
             chunk = tasks[lo : lo + size]
             chunk_ids = ids[lo : lo + size] if ids is not None else [str(lo + i) for i in range(len(chunk))]
-            episodes = [self._new_episode(t, i) for t, i in zip(chunk, chunk_ids, strict=False)]
+            chunk_envs = envs[lo : lo + size] if envs is not None else [None] * len(chunk)
+            episodes = [
+                self._new_episode(t, i, env)
+                for t, i, env in zip(chunk, chunk_ids, chunk_envs, strict=False)
+            ]
             if self.config.formulation == "iterative":
                 self._run_iterative(episodes, on_done)
             else:
@@ -255,11 +266,15 @@ class Agent:
 
     # ----------------------------------------------------------------------------------- helpers
 
-    def _new_episode(self, task: str, task_id: str) -> _Episode:
+    def _new_episode(self, task: str, task_id: str, env: Any = None) -> _Episode:
         executor = Executor(self._make_tools(), action_time_limit=self.config.action_time_limit)
-        executor.reset()
+        executor.reset(env=env)
         traj = Trajectory(
-            task=task, id=task_id, domain=self.config.domain, formulation=self.config.formulation
+            task=task,
+            id=task_id,
+            domain=self.config.domain,
+            formulation=self.config.formulation,
+            meta=dict(getattr(env, "meta", None) or {}),
         )
         return _Episode(traj=traj, executor=executor)
 

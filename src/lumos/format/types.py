@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -51,6 +51,8 @@ class ActionResult(BaseModel):
     outputs: dict[str, str] = Field(default_factory=dict)
     error: StepError | None = None
     seconds: float = 0.0
+    details: dict[str, Any] = Field(default_factory=dict)
+    """What the tool recorded beside the result (a web tool's ranked candidates, a screenshot file...)."""
 
 
 class ModelCall(BaseModel):
@@ -87,6 +89,8 @@ class Trajectory(BaseModel):
     stop_reason: str = ""
     seconds: float = 0.0
     model_seconds: float = 0.0
+    meta: dict[str, Any] = Field(default_factory=dict)
+    """Facts about the task's environment worth keeping (a web task's id, website, reward...)."""
 
     @property
     def subgoals(self) -> list[Subgoal]:

@@ -23,13 +23,19 @@ VARIABLE = re.compile(r"\b(R\d+|Output)\b")
 
 @dataclass
 class ExecutionContext:
-    """The variables of one episode (``R1`` -> value), plus free-form per-episode state for tools.
+    """The variables of one episode (``R1`` -> value), the task's environment, and free-form per-episode
+    state for tools.
 
     Before each action the executor sets ``state["outputs"]`` (the action's output variable names, which a
     tool with ``outputs = None`` uses to return as many values) and ``state["time_limit"]`` (seconds)."""
 
     variables: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    env: Any = None
+    """The task's environment (a web page, a shop session; None for text-only tasks): tools act on it."""
+    details: dict[str, Any] = field(default_factory=dict)
+    """What a tool wants recorded on the current action's result (ranked candidates, a screenshot path...);
+    the executor empties it before each action and moves it onto :attr:`ActionResult.details`."""
 
     def lookup(self, name: str) -> Any:
         if name not in self.variables:

@@ -56,9 +56,10 @@ class Executor:
     def tools(self) -> dict[str, Tool]:
         return dict(self._tools)
 
-    def reset(self) -> None:
-        """Start a new episode: forget every variable and reset every tool."""
-        self._ctx = ExecutionContext()
+    def reset(self, env: Any = None) -> None:
+        """Start a new episode: forget every variable and reset every tool; ``env`` is the task's
+        environment, which tools reach as ``ctx.env``."""
+        self._ctx = ExecutionContext(env=env)
         self._rendered = {}
         for tool in self._tools.values():
             tool.reset()
@@ -77,6 +78,7 @@ class Executor:
     def _execute_one(self, action: Action) -> ActionResult:
         text = action.render()
         start = time.perf_counter()
+        self._ctx.details = {}
         try:
             try:
                 outputs = self._run(action)
@@ -86,8 +88,12 @@ class Executor:
                 ) from None
         except AgentStepError as exc:
             error = StepError(module="execute", kind=exc.kind, message=f"{_clip(text)}: {exc}")
-            return ActionResult(action=text, error=error, seconds=time.perf_counter() - start)
-        return ActionResult(action=text, outputs=outputs, seconds=time.perf_counter() - start)
+            return ActionResult(
+                action=text, error=error, seconds=time.perf_counter() - start, details=self._ctx.details
+            )
+        return ActionResult(
+            action=text, outputs=outputs, seconds=time.perf_counter() - start, details=self._ctx.details
+        )
 
     def _run(self, action: Action) -> dict[str, str]:
         ctx = self._ctx
