@@ -1,0 +1,23 @@
+"""Fixtures shared across the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def chrome() -> Iterator[Any]:
+    """One headless Chromium (Selenium) for the session; skipped, naming the install command, without one."""
+    from lumos.browser import INSTALL_HINT, find_browser, start_chrome
+
+    if find_browser() is None:
+        pytest.skip(f"no Chromium here: {INSTALL_HINT}")
+    pytest.importorskip("selenium", reason="selenium is missing: pip install 'lumos-agents[web]'")
+    driver = start_chrome()
+    try:
+        yield driver
+    finally:
+        driver.quit()
