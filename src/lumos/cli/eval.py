@@ -60,6 +60,15 @@ def command(
     ] = None,
     config: Annotated[Optional[Path], typer.Option(help="YAML file of settings; flags override it")] = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    tasks: Annotated[
+        Optional[str], typer.Option(help="miniwob: comma-separated task names (default: all)")
+    ] = None,
+    suite: Annotated[Optional[str], typer.Option(help="miniwob: a named group of tasks")] = None,
+    episodes: Annotated[Optional[int], typer.Option(help="miniwob: episodes per task (fixed seeds)")] = None,
+    ranker: Annotated[
+        Optional[str],
+        typer.Option(help="web: element ranker: dense (shipped MiniLM), bi-encoder:PATH, cross-encoder:PATH"),
+    ] = None,
 ) -> None:
     from rich.console import Console
 
@@ -83,7 +92,7 @@ def command(
     if unknown:
         raise ConfigError(f"unknown method(s) {unknown}; choose from: {', '.join(METHODS)}")
     bench = get_benchmark(benchmark)
-    items = load_examples(bench, data, limit, seed)
+    items = [] if bench.runner else load_examples(bench, data, limit, seed)
     file_values = load_config_file(config)
     model = model or file_values.get("model")
     judge = (
@@ -156,6 +165,22 @@ def command(
             "agent": cfg.__dict__,
             "index": str(index) if index else None,
         }
+        if bench.runner:
+            from lumos.eval.custom import MethodRun, get_runner
+
+            options = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
+            run = MethodRun(
+                bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
+                progress, options,
+            )
+            result = get_runner(bench)(run)
+            console.print(
+                f"[bold]{name}[/bold] ({setup}) on {bench.name}: {bench.primary_metric} "
+                f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} -> {run_dir}"
+            )
+            if last_use[key] == k:
+                close_models(*loaded.pop(key))
+            continue
         runner_method = make_method(
             name, planner, grounder, cfg, tool_options_for(bench.domain, index, planner)
         )

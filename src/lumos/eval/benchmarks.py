@@ -23,13 +23,16 @@ class Benchmark:
     domain: str
     answer_type: str
     metrics: tuple[str, ...]
-    question: str
-    answer_field: str
+    question: str = ""
+    answer_field: str = ""
     id_field: str | None = None
     answer_after: str | None = None
     hub: dict[str, Any] = field(default_factory=dict)
     package: dict[str, Any] = field(default_factory=dict)
     local_example: str | None = None
+    runner: str | None = None
+    """``module:function`` that evaluates this benchmark itself (benchmarks whose examples are environments,
+    such as web tasks): called once per method with a :class:`lumos.eval.custom.MethodRun`."""
 
     @property
     def primary_metric(self) -> str:
