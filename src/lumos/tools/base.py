@@ -159,6 +159,11 @@ for _name in QA_TOOLS:
     registry.register(f"lumos.tools.qa:{_name}", name=_name)
 registry.define_domain("complex_qa", [*QA_TOOLS, "Calculator", "Code"])
 
+WEB_TOOLS = {"CLICK": "Click", "TYPE": "Type", "SELECT": "Select"}
+for _name, _cls in WEB_TOOLS.items():
+    registry.register(f"lumos.web.tools:{_cls}", name=_name)
+registry.define_domain("web", list(WEB_TOOLS))
+
 
 def check_output_count(tool: Tool, outputs: list[str], value: Any) -> tuple[Any, ...]:
     """Match a tool's return value to the action's output variables."""
