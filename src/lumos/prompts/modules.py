@@ -5,16 +5,17 @@ far it returns the conversation that ends with the user turn the module must ans
 annotation (``final=True``) it returns the whole supervised conversation. The agent and ``lumos data build``
 both call these, so what a module is trained on and what it is asked at inference cannot drift apart.
 
-The layout follows the released Lumos checkpoints (single-line outputs; ``Task: ...``; ``Subgoal to be
-grounded: ...``; the planner answers "Yes, I will stop planning." or "No, I will keep planning. Subgoal k:
-..." after each result); the instruction sentences are lumos's own and can be replaced by a YAML file
-(:meth:`PromptStyle.from_yaml`).
+The wording is data, a :class:`PromptStyle`: lumos's own (the default), or ``reference``
+(``styles/reference.yaml``), the exact format the released Lumos checkpoints were trained on, or any YAML file.
+Every style goes through the same builders. The turn structure follows the released checkpoints
+(single-line outputs; the planner answers "Yes, I will stop planning." or "No, I will keep planning. Subgoal
+k: ..." after each result).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -26,49 +27,141 @@ from lumos.format.parse import GO_ON_SENTENCE, STOP_SENTENCE
 from lumos.format.types import Annotation
 from lumos.models.base import Message
 
+Text = str | dict[str, str]
+"""One wording for every domain, or wordings by domain (``default`` for the domains not named)."""
+
+STYLES_PACKAGE = "lumos.prompts"
+OWN_STYLE = "lumos"
+
+
+def _own_result() -> dict[str, str]:
+    return {
+        "default": "The result of Subgoal {index} is {result}. Should we stop planning?",
+        "web": "Subgoal {index} is done: we have already {done}. Should we stop planning?",
+    }
+
 
 @dataclass(frozen=True)
 class PromptStyle:
-    """The wording of every module prompt. ``{...}`` fields are filled in by the builders."""
+    """The wording of every module prompt: data, loaded from a YAML file (:func:`load_style`).
 
-    plan_iterative: str = (
+    ``{...}`` fields are filled in by the builders. A field may hold one text, or texts by domain with
+    ``default`` for the rest (a domain with no text and no default gets nothing: e.g. only complex QA shows
+    earlier results to the grounder). The defaults here are lumos's own style.
+    """
+
+    name: str = OWN_STYLE
+    template: str = ""
+    """Chat template the style's models were trained with: ``tulu``, or empty for the model's own."""
+    plan_iterative: Text = (
         "Plan how to solve the task below, one subgoal at a time. Write the first subgoal as "
         "'Subgoal 1: ...'; after each result, say whether to stop, and if not, give the next subgoal."
     )
-    plan_onetime: str = (
+    plan_onetime: Text = (
         "Plan how to solve the task below as a list of subgoals on one line: "
         "'Subgoal 1: ...; Subgoal 2: ...'. Each subgoal is one small step that a tool can carry out."
     )
-    task: str = "Task: {task}; Initial Environment Description: None."
-    result: str = "The result of Subgoal {index} is {result}. Should we stop planning?"
-    ground: str = (
+    task: Text = "Task: {task}; Initial Environment Description: None."
+    result: Text = field(default_factory=_own_result)
+    """The planner's turn after subgoal ``{index}``: ``{result}`` is its last action result without a
+    trailing full stop, ``{done}`` the subgoal with its first letter lower-cased and no trailing full stop."""
+    ground: Text = (
         "Turn the subgoal into executable actions, written 'R1 = Tool(arguments)' and separated by '; '. "
         "Later actions may use earlier results R1, R2, ... Use only the tools in this list: {tool_names}.\n"
         "{tool_descriptions}"
     )
-    ground_task: str = "Task: {task}"
-    ground_subgoal: str = "Subgoal to be grounded: {subgoal}"
-    ground_subgoals: str = "Subgoals to be grounded: {subgoals}"
-    ground_context: str = " Results so far: {results}."
-    direct: str = "Answer the question. Reply with the final answer only.\nQuestion: {task}"
-    cot: str = "Solve the problem step by step. End with 'The answer is X.'\nQuestion: {task}"
-    cot_answer: str = "{rationale} The answer is {answer}."
-    integrated: str = (
+    ground_task: Text = "Task: {task}"
+    ground_subgoal: Text = "Subgoal to be grounded: {subgoal}"
+    ground_subgoals: Text = "Subgoals to be grounded: {subgoals}"
+    ground_context: Text = field(default_factory=lambda: {"complex_qa": " Results so far: {results}."})
+    """Added to a later grounder turn: ``{results}`` holds one ``ground_context_item`` per earlier subgoal."""
+    ground_context_item: Text = "Subgoal {index} gave {result}"
+    ground_context_sep: Text = "; "
+    tool_names: Text = field(default_factory=dict)
+    """The grounder's tool list by domain; a domain without one lists its registered tools."""
+    tool_descriptions: Text = field(default_factory=dict)
+    direct: Text = "Answer the question. Reply with the final answer only.\nQuestion: {task}"
+    cot: Text = "Solve the problem step by step. End with 'The answer is X.'\nQuestion: {task}"
+    cot_answer: Text = "{rationale} The answer is {answer}."
+    integrated: Text = (
         "Solve the task. Write each subgoal as 'Subgoal k: ...' on its own line, followed by a line with its "
         "actions 'R1 = Tool(arguments); ...'. Use only these tools: {tool_names}.\n{tool_descriptions}\n"
         "Task: {task}"
     )
 
+    def __post_init__(self) -> None:
+        if self.template not in ("", "tulu"):
+            raise ConfigError(f"style {self.name!r}: template must be 'tulu' or empty, not {self.template!r}")
+
+    def text(self, name: str, domain: str) -> str | None:
+        """The wording of field ``name`` for ``domain`` (None where the style has none for it)."""
+        value = getattr(self, name)
+        if isinstance(value, str):
+            return value
+        return value.get(domain, value.get("default"))
+
     @classmethod
-    def from_yaml(cls, path: str | Path) -> PromptStyle:
+    def from_yaml(cls, path: str | Path, base: PromptStyle | None = None) -> PromptStyle:
+        """A style file: ``field: text`` or ``field: {domain: text, default: text}``, on top of ``base``
+        (lumos's own style), or of the style named by an ``extends:`` key."""
         data = yaml.safe_load(Path(path).read_text())
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: a prompt style file must be a mapping of field: text")
+        extends = data.pop("extends", None)
+        if extends is not None:
+            base = load_style(str(extends))
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"{path}: unknown prompt fields {unknown}; known: {sorted(known)}")
-        return replace(cls(), **{k: str(v) for k, v in data.items()})
+        values: dict[str, Text] = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                values[key] = {str(d): str(v) for d, v in value.items()}
+            elif key in ("name", "template") or not isinstance(value, (list, type(None))):
+                values[key] = str(value)
+            else:
+                raise ConfigError(f"{path}: {key} must be a text or a mapping of domain: text")
+        values.setdefault("name", Path(path).stem)
+        return replace(base or cls(), **values)  # type: ignore[arg-type]
+
+
+def style_names() -> list[str]:
+    """The styles shipped with lumos: its own, and one per file in ``prompts/styles/``."""
+    folder = resources.files(STYLES_PACKAGE).joinpath("styles")
+    shipped = sorted(p.name.rsplit(".", 1)[0] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return [OWN_STYLE, *[n for n in shipped if n != OWN_STYLE]]
+
+
+@cache
+def _shipped_style(name: str) -> PromptStyle:
+    path = resources.files(STYLES_PACKAGE).joinpath("styles", f"{name}.yaml")
+    with resources.as_file(path) as file:
+        return PromptStyle.from_yaml(file)
+
+
+def load_style(spec: str | Path | None = None) -> PromptStyle:
+    """A style by name (``lumos``, ``reference``) or a YAML file; None: lumos's own."""
+    if spec is None or str(spec) == OWN_STYLE:
+        return PromptStyle()
+    if str(spec) in style_names():
+        return _shipped_style(str(spec))
+    path = Path(spec)
+    if not path.is_file():
+        raise ConfigError(f"unknown prompt style {str(spec)!r}: name one of {style_names()} or a YAML file")
+    return PromptStyle.from_yaml(path)
+
+
+def released_model(name: str | None) -> bool:
+    """A released Lumos checkpoint (``ai2lumos/...``), which only works in the reference style."""
+    return bool(name) and str(name).lower().startswith("ai2lumos/")
+
+
+def pick_style(spec: str | Path | None, model_names: Sequence[str | None] = ()) -> PromptStyle:
+    """``spec`` when given; else the reference style for the released checkpoints, else lumos's own."""
+    if spec is None and any(released_model(n) for n in model_names):
+        spec = "reference"
+    return load_style(spec)
 
 
 def tool_descriptions(domain: str) -> tuple[str, str]:
@@ -78,6 +171,17 @@ def tool_descriptions(domain: str) -> tuple[str, str]:
     names = registry.domain(domain)
     classes = [registry.get(n) for n in names]
     return ", ".join(names), "\n".join(f"{c.signature}: {c.description}" for c in classes)
+
+
+def without_full_stop(text: str) -> str:
+    text = str(text).strip()
+    return text[:-1].rstrip() if text.endswith(".") else text
+
+
+def done_phrase(subgoal: str) -> str:
+    """``Click the search box.`` -> ``click the search box`` (for "We have already ...")."""
+    text = without_full_stop(subgoal)
+    return text[:1].lower() + text[1:]
 
 
 @cache
@@ -103,7 +207,15 @@ class ModulePrompts:
         if n_examples > len(examples):
             raise ConfigError(f"{n_examples} in-context examples asked for, but {domain} has {len(examples)}")
         self.examples = examples[:n_examples]
-        self._tool_names, self._tool_lines = tool_descriptions(domain)
+        names, lines = self.style.text("tool_names", domain), self.style.text("tool_descriptions", domain)
+        if names is None or lines is None:
+            names, lines = tool_descriptions(domain)
+        self._tool_names, self._tool_lines = names, lines
+
+    def _say(self, name: str, **values: str) -> str:
+        """The style's wording of ``name`` for this domain, filled in ("" where it has none)."""
+        text = self.style.text(name, self.domain)
+        return "" if text is None else text.format(**values)
 
     def _demos(self, wanted: bool, build: Callable[[Annotation], list[Message]]) -> list[Message]:
         """The in-context demonstrations, each rendered by ``build`` as complete earlier turns."""
@@ -123,15 +235,16 @@ class ModulePrompts:
         shots = self._demos(
             demos, lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False)
         )
-        s = self.style
-        msgs: list[Message] = [
-            {"role": "user", "content": f"{s.plan_iterative}\n{s.task.format(task=task.strip())}"}
-        ]
+        first = f"{self._say('plan_iterative')}\n{self._say('task', task=task.strip())}"
+        msgs: list[Message] = [{"role": "user", "content": first}]
         for k, subgoal in enumerate(subgoals):
             said = _subgoal(k + 1, subgoal)
             msgs.append({"role": "assistant", "content": said if k == 0 else f"{GO_ON_SENTENCE} {said}"})
             if k < len(results):
-                msgs.append({"role": "user", "content": s.result.format(index=k + 1, result=results[k])})
+                turn = self._say(
+                    "result", index=str(k + 1), result=without_full_stop(results[k]), done=done_phrase(subgoal)
+                )
+                msgs.append({"role": "user", "content": turn})
         if final:
             msgs.append({"role": "assistant", "content": STOP_SENTENCE})
         return shots + msgs
@@ -140,10 +253,8 @@ class ModulePrompts:
         self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True
     ) -> list[Message]:
         shots = self._demos(demos, lambda ex: self.plan_onetime(ex.task, ex.subgoals, False))
-        s = self.style
-        msgs: list[Message] = [
-            {"role": "user", "content": f"{s.plan_onetime}\n{s.task.format(task=task.strip())}"}
-        ]
+        first = f"{self._say('plan_onetime')}\n{self._say('task', task=task.strip())}"
+        msgs: list[Message] = [{"role": "user", "content": first}]
         if subgoals is not None:
             msgs.append(
                 {
@@ -156,9 +267,15 @@ class ModulePrompts:
     # ----------------------------------------------------------------------------------- grounding
 
     def _ground_header(self, task: str) -> str:
-        s = self.style
-        head = s.ground.format(tool_names=self._tool_names, tool_descriptions=self._tool_lines)
-        return f"{head}\n\n{s.ground_task.format(task=task.strip())}\n"
+        head = self._say("ground", tool_names=self._tool_names, tool_descriptions=self._tool_lines)
+        return f"{head}\n\n{self._say('ground_task', task=task.strip())}\n"
+
+    def _ground_context(self, results: Sequence[str]) -> str:
+        """Earlier subgoals' results for a later grounder turn (only in domains whose style shows them)."""
+        if not results or self.style.text("ground_context", self.domain) is None:
+            return ""
+        items = [self._say("ground_context_item", index=str(i + 1), result=r) for i, r in enumerate(results)]
+        return self._say("ground_context", results=self._say("ground_context_sep").join(items))
 
     def ground_iterative(
         self,
@@ -173,15 +290,10 @@ class ModulePrompts:
         shots = self._demos(
             demos, lambda ex: self.ground_iterative(ex.task, ex.subgoals, ex.actions, ex.results, False)
         )
-        s = self.style
         msgs: list[Message] = []
         for k, subgoal in enumerate(subgoals):
-            turn = s.ground_subgoal.format(subgoal=_subgoal(k + 1, subgoal))
-            if k == 0:
-                turn = self._ground_header(task) + turn
-            elif self.domain == "complex_qa" and results[:k]:
-                done = "; ".join(f"Subgoal {i + 1} gave {r}" for i, r in enumerate(results[:k]))
-                turn += s.ground_context.format(results=done)
+            turn = self._say("ground_subgoal", subgoal=_subgoal(k + 1, subgoal))
+            turn = self._ground_header(task) + turn if k == 0 else turn + self._ground_context(results[:k])
             msgs.append({"role": "user", "content": turn})
             if k < len(actions):
                 msgs.append({"role": "assistant", "content": actions[k]})
@@ -193,10 +305,7 @@ class ModulePrompts:
         shots = self._demos(demos, lambda ex: self.ground_onetime(ex.task, ex.subgoals, ex.actions, False))
         listed = "; ".join(_subgoal(k + 1, t) for k, t in enumerate(subgoals))
         msgs: list[Message] = [
-            {
-                "role": "user",
-                "content": self._ground_header(task) + self.style.ground_subgoals.format(subgoals=listed),
-            }
+            {"role": "user", "content": self._ground_header(task) + self._say("ground_subgoals", subgoals=listed)}
         ]
         if actions is not None:
             msgs.append({"role": "assistant", "content": "; ".join(actions)})
@@ -206,7 +315,7 @@ class ModulePrompts:
 
     def direct(self, task: str, answer: str | None = None, demos: bool = True) -> list[Message]:
         shots = self._demos(demos, lambda ex: self.direct(ex.task, ex.answer, False))
-        msgs: list[Message] = [{"role": "user", "content": self.style.direct.format(task=task.strip())}]
+        msgs: list[Message] = [{"role": "user", "content": self._say("direct", task=task.strip())}]
         if answer is not None:
             msgs.append({"role": "assistant", "content": answer})
         return shots + msgs
@@ -217,9 +326,9 @@ class ModulePrompts:
         shots = self._demos(
             demos, lambda ex: self.cot(ex.task, ex.rationale, ex.answer, False) if ex.rationale else []
         )
-        msgs: list[Message] = [{"role": "user", "content": self.style.cot.format(task=task.strip())}]
+        msgs: list[Message] = [{"role": "user", "content": self._say("cot", task=task.strip())}]
         if rationale is not None:
-            content = self.style.cot_answer.format(rationale=rationale.strip(), answer=answer or "")
+            content = self._say("cot_answer", rationale=rationale.strip(), answer=answer or "")
             msgs.append({"role": "assistant", "content": content})
         return shots + msgs
 
@@ -232,8 +341,8 @@ class ModulePrompts:
     ) -> list[Message]:
         """One model writes subgoals and their actions together (the paper's unmodularised baseline)."""
         shots = self._demos(demos, lambda ex: self.integrated(ex.task, ex.subgoals, ex.actions, False))
-        user = self.style.integrated.format(
-            tool_names=self._tool_names, tool_descriptions=self._tool_lines, task=task.strip()
+        user = self._say(
+            "integrated", tool_names=self._tool_names, tool_descriptions=self._tool_lines, task=task.strip()
         )
         msgs: list[Message] = [{"role": "user", "content": user}]
         if subgoals is not None and actions is not None:
