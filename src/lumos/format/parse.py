@@ -19,6 +19,8 @@ _LHS = re.compile(r"^\s*(?P<lhs>[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=(?!=)\s
 _CALL = re.compile(r"^(?P<tool>[A-Za-z_]\w*)\s*\(", re.S)
 _LEADING_NOISE = re.compile(r"^\s*(?:[-*•]\s+|\d+[.)]\s+|subgoal\s*\d+\s*[:.]\s*)", re.I)
 _STOP = re.compile(r"\b(yes\b|i will stop|stop planning)", re.I)
+_STOP_SENTENCE = re.compile(r"(?i)yes\s*,\s*i\s+will\s+stop\s+planning")
+_STARTS_WITH_SUBGOAL = re.compile(r"(?i)^[\s*#>-]*subgoal\s*\d+\s*\**\s*:")
 _GO_ON = re.compile(r"\b(no\b|keep planning|continue planning)", re.I)
 _OPEN = {"(": ")", "[": "]", "{": "}"}
 _CLOSE = {")": "(", "]": "[", "}": "{"}
@@ -66,7 +68,15 @@ def render_decision(decision: PlanDecision) -> str:
 
 
 def parse_decision(text: str) -> PlanDecision:
-    """Parse "Yes, I will stop planning." or "No, I will keep planning.\\nSubgoal 3: ..."."""
+    """Parse "Yes, I will stop planning." or "No, I will keep planning. Subgoal 3: ...".
+
+    As the released checkpoints write it: the stop sentence ends planning wherever it appears and whatever
+    follows it; a turn that starts with ``Subgoal k:`` goes on. Otherwise a yes/no-like first line decides.
+    """
+    if _STOP_SENTENCE.search(text):
+        return PlanDecision(stop=True)
+    if _STARTS_WITH_SUBGOAL.match(text):
+        return PlanDecision(stop=False, subgoals=parse_plan(text))
     head = text.strip().split("\n", 1)[0]
     has_subgoals = bool(_SUBGOAL.search(text))
     if _GO_ON.search(head) or (has_subgoals and not _STOP.search(head)):
