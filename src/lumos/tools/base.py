@@ -163,6 +163,12 @@ WEB_TOOLS = {"CLICK": "Click", "TYPE": "Type", "SELECT": "Select"}
 for _name, _cls in WEB_TOOLS.items():
     registry.register(f"lumos.web.tools:{_cls}", name=_name)
 registry.define_domain("web", list(WEB_TOOLS))
+registry.define_domain("miniwob", list(WEB_TOOLS))  # the same tools on MiniWoB++'s live pages
+
+WEBSHOP_TOOLS = ["Search", "Click", "FeatureRetrieve", "Pick"]
+for _name in WEBSHOP_TOOLS:
+    registry.register(f"lumos.web.webshop.tools:{_name}", name=_name)
+registry.define_domain("webshop", WEBSHOP_TOOLS)
 
 
 def check_output_count(tool: Tool, outputs: list[str], value: Any) -> tuple[Any, ...]:
