@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -126,6 +127,7 @@ def command(
     loaded: dict[
         ModelSetup, tuple[Any, Any]
     ] = {}  # each model set-up loads once, and goes after its last use
+    run_dirs: list[Path] = []
     for k, name in enumerate(methods):
         key = setups[name]
         if key not in loaded:
@@ -146,6 +148,7 @@ def command(
         )
         setup = label or _label(model, plan_model, plan_adapter, adapter, untrained, name)
         run_dir = out if len(methods) == 1 else out / f"{bench.name}-{name}"
+        run_dirs.append(run_dir)
         settings = {
             "benchmark": bench.name,
             "method": name,
@@ -201,6 +204,7 @@ def command(
         )
         if last_use[key] == k:
             close_models(*loaded.pop(key))
+    print("see every trajectory: lumos view " + " ".join(shlex.quote(str(d)) for d in run_dirs) + " --open")
 
 
 def _label(

@@ -19,11 +19,13 @@ def _register() -> None:
     from lumos.cli import eval as eval_cmd
     from lumos.cli import exec as exec_cmd
     from lumos.cli import index, report, run, train
+    from lumos.cli import view as view_cmd
 
     app.command("run", help=run.__doc__)(run.command)
     app.command("exec", help=exec_cmd.__doc__)(exec_cmd.command)
     app.command("eval", help=eval_cmd.__doc__)(eval_cmd.command)
     app.command("report", help=report.__doc__)(report.command)
+    app.command("view", help=view_cmd.__doc__)(view_cmd.command)
     app.command("annotate", help=annotate_cmd.__doc__)(annotate_cmd.command)
     app.add_typer(data_cmd.app, name="data", help=data_cmd.__doc__)
     app.add_typer(index.app, name="index", help=index.__doc__)
