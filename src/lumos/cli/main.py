@@ -19,6 +19,7 @@ def _register() -> None:
     from lumos.cli import eval as eval_cmd
     from lumos.cli import exec as exec_cmd
     from lumos.cli import index, report, run, train
+    from lumos.cli import prompt as prompt_cmd
     from lumos.cli import view as view_cmd
 
     app.command("run", help=run.__doc__)(run.command)
@@ -29,6 +30,7 @@ def _register() -> None:
     app.command("annotate", help=annotate_cmd.__doc__)(annotate_cmd.command)
     app.add_typer(data_cmd.app, name="data", help=data_cmd.__doc__)
     app.add_typer(index.app, name="index", help=index.__doc__)
+    app.add_typer(prompt_cmd.app, name="prompt", help=prompt_cmd.__doc__)
     app.command("train", help=train.__doc__)(train.command)
     app.command("merge", help=train.merge_command.__doc__)(train.merge_command)
 

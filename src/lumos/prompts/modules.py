@@ -352,3 +352,53 @@ class ModulePrompts:
             ]
             msgs.append({"role": "assistant", "content": "\n".join(lines)})
         return shots + msgs
+
+
+def strip_subgoal_label(text: str) -> str:
+    """``No, I will keep planning. Subgoal 2: Add.`` -> ``Add.`` (a plain text is returned as it is)."""
+    text = text.strip()
+    if text.startswith(GO_ON_SENTENCE):
+        text = text[len(GO_ON_SENTENCE) :].strip()
+    head, sep, rest = text.partition(":")
+    return rest.strip() if sep and head.strip().lower().startswith("subgoal") else text
+
+
+def module_conversation(
+    prompts: ModulePrompts,
+    module: str,
+    formulation: str,
+    task: str,
+    subgoals: Sequence[str] = (),
+    actions: Sequence[str] = (),
+    results: Sequence[str] = (),
+) -> list[Message]:
+    """The conversation a module is given next, from a history of plain texts (``Subgoal 1: ...``, ``R1 =
+    ...``, result values). Planner: ``subgoals`` and ``results`` are the finished subgoals'. Grounder: the
+    last subgoal is the one to ground (one-time: all of them); ``actions`` cover the earlier ones."""
+    texts = [strip_subgoal_label(s) for s in subgoals]
+    if formulation not in ("iterative", "onetime"):
+        raise ConfigError(f"formulation must be iterative or onetime, not {formulation!r}")
+    if module == "plan":
+        if formulation == "onetime":
+            if texts or actions or results:
+                raise ConfigError("the one-time planner sees only the task: give no history")
+            return prompts.plan_onetime(task)
+        if len(results) != len(texts):
+            raise ConfigError(
+                f"planner history: {len(texts)} subgoals but {len(results)} results (give one per subgoal)"
+            )
+        return prompts.plan_iterative(task, texts, results)
+    if module == "ground":
+        if not texts:
+            raise ConfigError("grounder history needs the subgoal(s) to ground in 'subgoals'")
+        if formulation == "onetime":
+            return prompts.ground_onetime(task, texts)
+        if len(actions) != len(texts) - 1:
+            raise ConfigError(
+                f"grounder history: {len(texts)} subgoals need {len(texts) - 1} actions (one per earlier "
+                f"subgoal), not {len(actions)}"
+            )
+        if results and len(results) != len(actions):
+            raise ConfigError(f"grounder history: {len(actions)} actions but {len(results)} results")
+        return prompts.ground_iterative(task, texts, actions, results)
+    raise ConfigError(f"module must be plan or ground, not {module!r}")
