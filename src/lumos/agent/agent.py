@@ -44,6 +44,13 @@ class AgentConfig:
     temperature: float = field(default=0.0, metadata={"help": "sampling temperature (0: greedy)"})
     action_time_limit: float = field(default=5.0, metadata={"help": "seconds one action may run"})
     batch_size: int = field(default=64, metadata={"help": "most tasks sent to a model in one batch"})
+    final_qa: str = field(
+        default="",
+        metadata={
+            "help": "Lumos-I: when the planner stops, the answer is one QA call over every QA result with this "
+            "question ({task}: the task; the paper's complex-QA protocol); empty: the last result"
+        },
+    )
 
     def __post_init__(self) -> None:
         if self.formulation not in ("iterative", "onetime"):
@@ -185,6 +192,8 @@ class Agent:
                 e.plan_retry.clear()
                 if next_subgoal is None:
                     self._record(e, step)
+                    if cfg.final_qa:
+                        self._final_qa(e)
                     self._finish(e, "planner_stopped", on_done)
                 elif round_index == cfg.max_rounds:
                     self._record(e, step)  # the planner wants to go on, but the round limit is reached
@@ -332,6 +341,32 @@ class Agent:
             )
             e.traj.model_seconds += share
         return [g.text for g in gens]
+
+    def _final_qa(self, e: _Episode) -> None:
+        """One QA call over every QA result of the episode with the configured question; its reply becomes
+        the answer (kept on the trajectory's ``meta["final_qa"]``). Nothing happens without a QA result."""
+        from lumos.tools.qa import paragraphs_of, split_context
+
+        qa = e.executor.tools.get("QA")
+        found = [
+            (split_context(action.args, "Question")[1], value)
+            for step in e.traj.steps
+            for action, result in zip(step.actions, step.results, strict=False)
+            if action.tool == "QA" and result.error is None
+            for value in list(result.outputs.values())[-1:]
+        ]
+        if qa is None or not found:
+            return
+        context = "; ".join(f"Question: {q} Answer: {a}" for q, a in found)
+        question = self.config.final_qa.replace("{task}", e.traj.task.strip())
+        record: dict[str, Any] = {"question": question, "context": context}
+        e.traj.meta["final_qa"] = record
+        try:
+            record["answer"] = str(qa.answer(question, paragraphs_of(context)))  # type: ignore[attr-defined]
+        except AgentStepError as exc:  # the last result stays the answer
+            record["error"] = str(exc)
+            return
+        e.last_value = record["answer"]
 
     @staticmethod
     def _record(e: _Episode, step: Step) -> None:

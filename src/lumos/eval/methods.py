@@ -15,9 +15,10 @@ from typing import Any, Protocol
 from lumos.agent.agent import Agent, AgentConfig
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import Example
+from lumos.eval.protocol import EvalProtocol
 from lumos.format.types import Trajectory
 from lumos.models.base import GenerationParams, Model
-from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.modules import ModulePrompts, PromptStyle
 
 METHODS = ("direct", "cot", "integrated", "lumos-iterative", "lumos-onetime")
 
@@ -141,11 +142,13 @@ class IntegratedMethod:
 
 
 class LumosMethod:
-    """Lumos-I or Lumos-O: the agent's answer is the last executed result."""
+    """Lumos-I or Lumos-O: the agent's answer is the last executed result (``failed_action_wrong``: none at
+    all once an action failed, as the paper's maths protocol scores it)."""
 
-    def __init__(self, name: str, agent: Agent) -> None:
+    def __init__(self, name: str, agent: Agent, failed_action_wrong: bool = False) -> None:
         self.name = name
         self.agent = agent
+        self.failed_action_wrong = failed_action_wrong
 
     def run(self, examples: Sequence[Example], on_done: OnDone) -> None:
         by_id = {ex.id: ex for ex in examples}
@@ -153,13 +156,16 @@ class LumosMethod:
         def done(traj: Trajectory) -> None:
             errors = traj.errors
             last_error = errors[-1] if errors else None
+            answer = traj.answer
+            if self.failed_action_wrong and any(e.module in ("ground", "execute") for e in errors):
+                answer = None
             on_done(
                 by_id[traj.id],
                 Prediction(
-                    answer=traj.answer,
+                    answer=answer,
                     output=traj.answer or "",
                     error_kind=None
-                    if traj.answer is not None
+                    if answer is not None
                     else (last_error.kind if last_error else traj.stop_reason),
                     error=None if last_error is None else last_error.message,
                     prompt_tokens=traj.prompt_tokens,
@@ -179,16 +185,24 @@ def make_method(
     grounder: Model,
     agent_config: AgentConfig,
     tool_options: dict[str, Any] | None = None,
+    *,
+    style: PromptStyle | None = None,
+    protocol: EvalProtocol | None = None,
 ) -> Method:
+    """The method ``name`` over the loaded models, in a prompt ``style`` and an evaluation ``protocol``
+    (whose agent settings override ``agent_config``'s)."""
+    protocol = protocol or EvalProtocol()
     if name in ("direct", "cot"):
-        prompts = ModulePrompts(agent_config.domain, n_examples=agent_config.n_examples)
+        prompts = ModulePrompts(agent_config.domain, style, n_examples=agent_config.n_examples)
         return PromptMethod(name, planner, prompts, 32 if name == "direct" else 256, agent_config.batch_size)
     if name == "integrated":
         return IntegratedMethod(
-            planner, ModulePrompts(agent_config.domain, n_examples=agent_config.n_examples), agent_config
+            planner, ModulePrompts(agent_config.domain, style, n_examples=agent_config.n_examples), agent_config
         )
     if name in ("lumos-iterative", "lumos-onetime"):
         formulation = name.split("-", 1)[1]
-        config = AgentConfig(**{**agent_config.__dict__, "formulation": formulation})
-        return LumosMethod(name, Agent(planner, grounder, config, tool_options=tool_options))
+        overrides = {k: v for k, v in protocol.agent_overrides(name).items() if v is not None}
+        config = AgentConfig(**{**agent_config.__dict__, **overrides, "formulation": formulation})
+        agent = Agent(planner, grounder, config, style=style, tool_options=tool_options)
+        return LumosMethod(name, agent, failed_action_wrong=protocol.failed_action_wrong)
     raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(METHODS)}")

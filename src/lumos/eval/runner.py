@@ -21,13 +21,20 @@ from lumos.errors import ConfigError
 from lumos.eval import metrics as M
 from lumos.eval.benchmarks import Benchmark, Example
 from lumos.eval.methods import Method, Prediction
+from lumos.eval.protocol import EvalProtocol
 from lumos.models.base import GenerationParams, Message, Model
 
 PREDICTIONS = "predictions.jsonl"
 
 
-def score(bench: Benchmark, answer: str | None, gold: Any) -> dict[str, float]:
-    """Every automatic metric of the benchmark for one prediction (the judge's comes later)."""
+def score(
+    bench: Benchmark, answer: str | None, gold: Any, protocol: EvalProtocol | None = None
+) -> dict[str, float]:
+    """Every automatic metric of the benchmark for one prediction (the judge's comes later), as the
+    evaluation ``protocol`` scores it (default: lumos's own)."""
+    own = protocol.score(bench.answer_type, answer, gold) if protocol is not None else None
+    if own is not None:
+        return own
     if bench.answer_type == "number":
         return {"accuracy": float(M.numeric_match(answer, gold))}
     if bench.answer_type == "yesno":
@@ -97,8 +104,12 @@ def run_evaluation(
     judge: Model | None = None,
     progress: bool = True,
     on_record: Callable[[dict[str, Any]], None] | None = None,
+    protocol: EvalProtocol | None = None,
 ) -> dict[str, Any]:
-    """Evaluate ``method`` on the examples not yet in ``out_dir``; write metrics, config and report."""
+    """Evaluate ``method`` on the examples not yet in ``out_dir``; write metrics, config and report.
+    ``protocol`` scores the answers (its name is recorded in metrics.json as ``protocol``)."""
+    if protocol is not None:
+        config = {**config, "protocol": protocol.name}
     ids = [ex.id for ex in examples]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{bench.name}: example ids are not unique")
@@ -119,7 +130,7 @@ def run_evaluation(
             "question": ex.question,
             "gold": ex.answer,
             "answer": pred.answer,
-            "scores": score(bench, pred.answer, ex.answer),
+            "scores": score(bench, pred.answer, ex.answer, protocol),
             "error_kind": pred.error_kind,
             "error": pred.error,
             "prompt_tokens": pred.prompt_tokens,
@@ -175,7 +186,7 @@ def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
     if not path.exists():
         return
     old = json.loads(path.read_text())
-    for key in ("benchmark", "method", "model_label", "seed", "data"):
+    for key in ("benchmark", "method", "model_label", "seed", "data", "protocol"):
         if key in old and old[key] != config.get(key):
             raise ConfigError(
                 f"{out_dir} holds a run with {key}={old[key]!r}, not {config.get(key)!r}: use another --out to start a new run"
@@ -191,6 +202,7 @@ def summarise(
         "benchmark": bench.name,
         "method": config.get("method"),
         "model": config.get("model_label"),
+        "protocol": config.get("protocol", "lumos"),
         "n": n,
     }
     for name in names:
@@ -236,7 +248,8 @@ def render_report(
         )
         + " |",
         "",
-        f"Failures by kind: {result['failures'] or 'none'}. Tokens: {result['tokens']}.",
+        f"Failures by kind: {result['failures'] or 'none'}. Tokens: {result['tokens']}. "
+        f"Protocol: {result.get('protocol', 'lumos')}.",
         "",
         "## Examples",
     ]
