@@ -16,6 +16,7 @@ app = typer.Typer(
 def _register() -> None:
     from lumos.cli import annotate as annotate_cmd
     from lumos.cli import data as data_cmd
+    from lumos.cli import env as env_cmd
     from lumos.cli import eval as eval_cmd
     from lumos.cli import exec as exec_cmd
     from lumos.cli import index, report, run, train
@@ -30,6 +31,7 @@ def _register() -> None:
     app.command("annotate", help=annotate_cmd.__doc__)(annotate_cmd.command)
     app.add_typer(data_cmd.app, name="data", help=data_cmd.__doc__)
     app.add_typer(index.app, name="index", help=index.__doc__)
+    app.add_typer(env_cmd.app, name="env", help=env_cmd.__doc__)
     app.add_typer(prompt_cmd.app, name="prompt", help=prompt_cmd.__doc__)
     app.command("train", help=train.__doc__)(train.command)
     app.command("merge", help=train.merge_command.__doc__)(train.merge_command)

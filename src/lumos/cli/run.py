@@ -13,7 +13,13 @@ from lumos.cli.options import build_agent
 
 
 def command(
-    task: Annotated[str, typer.Argument(help="the task; '-' reads one task per line from standard input")],
+    task: Annotated[
+        Optional[str],
+        typer.Argument(
+            help="the task; '-' reads one task per line from standard input (--domain webshop: omit it, "
+            "the goal's instruction is the task)"
+        ),
+    ] = None,
     domain: Annotated[Optional[str], typer.Option(help="task domain: maths, complex_qa, ...")] = None,
     formulation: Annotated[
         Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")
@@ -59,8 +65,25 @@ def command(
     json_out: Annotated[
         bool, typer.Option("--json", help="print the trajectory as JSON instead of text")
     ] = False,
+    data: Annotated[
+        Optional[Path],
+        typer.Option(help="web domains: the environment's data (webshop: a folder of WebShop's files; "
+                     "default: lumos's demo shop)"),
+    ] = None,
+    goal: Annotated[
+        int, typer.Option(help="webshop: the N-th human instruction of the data, in file order, from 0")
+    ] = 0,
 ) -> None:
-    tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
+    envs = None
+    if domain == "webshop":
+        from lumos.web.webshop.env import goal_session
+
+        instruction, shop_env = goal_session(data, goal)
+        tasks, envs = [instruction], [shop_env]
+    elif task is None:
+        raise typer.BadParameter("give the task (or '-' to read tasks from standard input)")
+    else:
+        tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
     agent = build_agent(
         config_file=config,
         prompts_file=prompts,
@@ -81,7 +104,9 @@ def command(
         use_shipped=trained,
         parallel=len(tasks),
     )
-    trajectories = agent.run(tasks)
+    trajectories = agent.run(tasks, envs=envs)
+    for traj, env in zip(trajectories, envs or [], strict=False):
+        traj.meta["reward"] = env.reward  # the shop's reward for what was bought (0: nothing bought)
     if trace is not None:
         trace.parent.mkdir(parents=True, exist_ok=True)
         with trace.open("w") as f:
@@ -95,3 +120,5 @@ def command(
 
     for traj in trajectories:
         print_trajectory(traj)
+        if "reward" in traj.meta:
+            print(f"reward: {traj.meta['reward']:.3f} (goal {traj.meta.get('goal')})")

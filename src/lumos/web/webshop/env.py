@@ -19,10 +19,11 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from lumos.web.webshop.catalog import Catalog, Product, load_catalog
-from lumos.web.webshop.goals import Goal, human_goals, product_prices, synthetic_goals
+from lumos.web.webshop.goals import Goal, human_goals, product_prices, select_goal, synthetic_goals
 from lumos.web.webshop.reward import NounExtractor, Reward, compute_reward, get_noun_extractor
 from lumos.web.webshop.search import ProductSearch
 
@@ -222,3 +223,10 @@ class WebShopEnv:
 def open_shop(data: str | None = None, seed: int = 0, nouns: str | NounExtractor | None = None) -> Shop:
     """A :class:`Shop` over a WebShop data folder (default: lumos's demo shop)."""
     return Shop(load_catalog(data), seed=seed, nouns=nouns)
+
+
+def goal_session(data: str | Path | None, goal: int, seed: int = 0) -> tuple[str, WebShopEnv]:
+    """The instruction of human goal ``goal`` and a fresh session for it (``lumos run --domain webshop``)."""
+    shop = open_shop(str(data) if data is not None else None, seed=seed)
+    chosen = select_goal(shop.goals(), goal)
+    return chosen.instruction, shop.env(chosen)

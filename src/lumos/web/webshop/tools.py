@@ -39,12 +39,13 @@ class ShopPage:
     items: tuple[tuple[str, str, str], ...] = ()  # (asin in lower case, title, price) on a results page
     asin: str | None = None
     clickables: tuple[str, ...] = ()
-    reward: float = 0.0
+    options: tuple[tuple[str, str], ...] = ()  # the option values chosen on the item page
     done: bool = False
 
     def __str__(self) -> str:
         if self.done:
-            return f"bought {self.asin}; reward {self.reward:.2f}"
+            chosen = ", ".join(f"{k}: {v}" for k, v in self.options)
+            return f"bought {self.asin}" + (f" with {chosen}" if chosen else "")
         if self.page == "results":
             return _clip(" ** ".join(f"{a} - {t} ({p})" for a, t, p in self.items) or "no results")
         return _clip(self.observation.split(" [SEP] ", 2)[-1])
@@ -78,8 +79,8 @@ def page_of(env: WebShopEnv) -> ShopPage:
         by_asin = env.shop.catalog.by_asin
         items = tuple((a.lower(), by_asin[a].title, by_asin[a].price_tag) for a in env._page_results())
     return ShopPage(
-        env.observation, s.page, items, s.asin.lower() if s.asin else None, tuple(env.clickables), env.reward,
-        env.done,
+        env.observation, s.page, items, s.asin.lower() if s.asin else None, tuple(env.clickables),
+        tuple(s.options.items()), env.done,
     )
 
 
