@@ -163,3 +163,17 @@ def test_cli_writes_the_page(tmp_path: Path) -> None:
     data = page_json(out.read_text())
     assert len(data["runs"]) == 2 and data["rows"] is not None
     assert build_view([run], tmp_path / "x.html").exists()
+
+
+def test_report_links_each_runs_view(tmp_path: Path) -> None:
+    a = write_synthetic_run(tmp_path / "runs" / "a", 4, seed=1)
+    b = write_synthetic_run(tmp_path / "runs" / "b", 4, seed=2, method="cot")
+    out = tmp_path / "report" / "report.md"
+    result = CliRunner().invoke(app, ["report", str(a), str(b), "--out", str(out), "--no-chart"])
+    assert result.exit_code == 0, result.output
+    links = re.findall(r"\]\(([^)]+view\.html)\)", out.read_text())
+    assert links == ["../runs/a/view.html", "../runs/b/view.html"]
+    for link in links:
+        assert page_json((out.parent / link).read_text())["runs"][0]["summary"]["n"] == 4
+    result = CliRunner().invoke(app, ["report", str(a), "--no-chart", "--no-views"])
+    assert result.exit_code == 0 and "view.html" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -114,3 +115,35 @@ def mind2web_run(run_dir: Path) -> Path:
         json.dumps({"benchmark": "mind2web", "method": "lumos-iterative", "n": 2, "primary_metric": "step_success"})
     )
     return run_dir
+
+
+def open_view(driver: Any, page: Path, timeout: float = 20.0) -> None:
+    """Load a page from disk and wait for the viewer to finish its first render."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    console_errors(driver)  # drop what earlier pages logged
+    driver.get(page.resolve().as_uri())
+    WebDriverWait(driver, timeout).until(
+        lambda d: d.execute_script("return document.body && document.body.dataset.ready === '1'")
+    )
+
+
+def console_errors(driver: Any) -> list[str]:
+    """Errors the page caught itself (window.onerror) plus Chromium's SEVERE console entries."""
+    found = list(driver.execute_script("return window.__lumosErrors || []") or [])
+    with contextlib.suppress(Exception):  # a driver without the log endpoint: the page's collector still counts
+        found += [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+    return found
+
+
+def save_view_screenshot(driver: Any, page: Path, png: Path, *, width: int = 1400, height: int = 860) -> Path:
+    """Open ``page`` at a given window size and save what it shows (docs/viewer.png is made this way)."""
+    old = driver.get_window_size()
+    driver.set_window_size(width, height)
+    try:
+        open_view(driver, page)
+        png.parent.mkdir(parents=True, exist_ok=True)
+        driver.save_screenshot(str(png))
+    finally:
+        driver.set_window_size(old["width"], old["height"])
+    return png

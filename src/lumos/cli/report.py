@@ -15,11 +15,19 @@ def command(
         Optional[Path], typer.Option(help="PNG chart path (default: beside --out, or report.png)")
     ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="skip the chart")] = False,
+    views: Annotated[
+        bool, typer.Option(help="write each run's trajectory view (DIR/view.html, `lumos view`) and link it")
+    ] = True,
 ) -> None:
-    from lumos.eval.report import comparison_chart, comparison_table, load_runs, speed_table
+    from lumos.eval.report import comparison_chart, comparison_table, load_runs, speed_table, views_section
 
     runs = load_runs(run_dirs)
     table = comparison_table(runs) + "\nSpeed and failures of each run:\n\n" + speed_table(runs)
+    if views:
+        from lumos.view import build_view
+
+        pages = [build_view([d], d / "view.html") for d in run_dirs]
+        table += "\n" + views_section(runs, pages, out.parent if out is not None else None)
     print(table)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

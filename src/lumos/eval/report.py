@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,15 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
             f"{tokens.get('completion', 0) / n:.0f} | {failures} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def views_section(runs: Sequence[dict[str, Any]], pages: Sequence[Path], base: Path | None = None) -> str:
+    """Markdown links to each run's trajectory view (``lumos view``), relative to ``base`` when given."""
+    lines = []
+    for run, page in zip(runs, pages, strict=True):
+        target = Path(os.path.relpath(page.resolve(), base.resolve())) if base is not None else page
+        lines.append(f"- [{run['benchmark']}: {_label(run)}]({target.as_posix()})")
+    return "Trajectories of each run (`lumos view`):\n\n" + "\n".join(lines) + "\n"
 
 
 def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:

@@ -10,14 +10,14 @@ CSS = r"""
   --bg2: #f6f8fa; --sel: #ddf4ff; --row: 26px; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2328;
-  display: flex; flex-direction: column; height: 100vh; }
+  display: flex; flex-direction: column; height: 100vh; overflow: hidden; }
 header { padding: 6px 12px; border-bottom: 1px solid var(--line); background: var(--bg2); }
 header h1 { font-size: 15px; margin: 0 0 4px; }
 .cards { display: flex; gap: 10px; flex-wrap: wrap; }
 .card { border: 1px solid var(--line); border-radius: 6px; padding: 4px 8px; background: #fff;
-  flex: 1 1 320px; max-width: 680px; }
+  flex: 1 1 0; min-width: 300px; max-width: 760px; }
 .card b.label { display: block; }
-.stat { margin-right: 10px; white-space: nowrap; }
+.stat { margin-right: 10px; white-space: nowrap; display: inline-block; }
 .chip { display: inline-block; border: 1px solid var(--line); border-radius: 10px; padding: 0 6px;
   margin: 1px 2px; cursor: pointer; background: #fff; font-size: 12px; }
 .chip.bad { border-color: var(--bad); color: var(--bad); }
@@ -62,6 +62,8 @@ table.calls, table.cands { border-collapse: collapse; width: 100%; margin: 4px 0
 table.calls td, table.calls th, table.cands td, table.cands th { border: 1px solid #eee; padding: 1px 4px;
   vertical-align: top; text-align: left; font-size: 12px; }
 tr.chosen { background: #dafbe1; }
+th.wide { width: 100%; }
+.nowrap { white-space: nowrap; }
 img.shot { max-width: 100%; border: 1px solid var(--line); margin: 4px 0; }
 .help { color: var(--mute); font-size: 11px; }
 .empty { color: var(--mute); padding: 12px; }
@@ -82,7 +84,7 @@ var runs = D.runs, chunks = D.chunks || [], images = D.images || {};
 var compare = runs.length > 1;
 var rows = D.rows || runs[0].tasks.map(function (_, i) { return [i]; });
 var ROW = 26;
-var visible = [], sel = 0, hay = null;
+var visible = [], sel = 0, hay = null, searchTimer = null;
 var $ = function (id) { return document.getElementById(id); };
 
 function add(el, kid) {
@@ -226,8 +228,10 @@ function promptText(p) {
   return joined(p);
 }
 function callsTable(calls) {
-  var t = h("table", "calls", h("tr", null, [h("th", null, "module"), h("th", null, "prompt tok"),
-    h("th", null, "completion tok"), h("th", null, "seconds"), h("th", null, "output")]));
+  var head = h("th", null, "tokens");
+  head.title = "prompt tokens / completion tokens";
+  var t = h("table", "calls", h("tr", null, [h("th", null, "call"), head, h("th", null, "time"),
+    h("th", "wide", "output")]));
   calls.forEach(function (c) {
     var out = [h("pre", null, c.out || "")];
     if (c.prompt) {
@@ -238,8 +242,8 @@ function callsTable(calls) {
       out.push(d);
     }
     if (c.extra) out.push(kv(c.extra));
-    add(t, h("tr", null, [h("td", null, c.m), h("td", null, c.pt), h("td", null, c.ct),
-      h("td", null, num(c.s, 3)), h("td", null, out)]));
+    add(t, h("tr", null, [h("td", null, c.m), h("td", "nowrap", c.pt + " / " + c.ct),
+      h("td", "nowrap", secs(c.s || 0)), h("td", null, out)]));
   });
   return t;
 }
@@ -342,8 +346,9 @@ function card(run) {
   };
   add(c, chips("failures", m.failures, "f-kind", "bad"));
   add(c, chips("stop reasons", m.stops, "f-stop", ""));
-  if (run.config && Object.keys(run.config).length) add(c, h("details", null, [h("summary", null, "config"), kv(run.config)]));
-  add(c, h("div", "help", run.kind + ": " + run.path));
+  var where = h("span", "help", run.kind + ": " + run.path);
+  if (run.config && Object.keys(run.config).length) add(c, h("details", null, [h("summary", null, where), kv(run.config)]));
+  else add(c, h("div", null, where));
   return c;
 }
 function start() {
@@ -362,9 +367,10 @@ function start() {
       ["b", "only " + runs[1].label + " right"], ["same", "same outcome"], ["missing", "missing from a run"]]
       .forEach(function (o) { var opt = h("option", null, o[1]); opt.value = o[0]; add(cmp, opt); });
   }
-  ["f-status", "f-stop", "f-kind", "f-cmp"].forEach(function (id) { $(id).addEventListener("change", applyFilters); });
-  var timer = null;
-  $("search").addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(applyFilters, 120); });
+  ["f-status", "f-stop", "f-kind", "f-cmp"].forEach(function (id) {  // blur: the list's keys work at once
+    $(id).addEventListener("change", function (e) { e.target.blur(); applyFilters(); });
+  });
+  $("search").addEventListener("input", function () { clearTimeout(searchTimer); searchTimer = setTimeout(applyFilters, 120); });
   $("list").addEventListener("scroll", drawList);
   $("list").addEventListener("click", function (e) {
     var row = e.target.closest(".row");
@@ -375,7 +381,7 @@ function start() {
     var tag = e.target.tagName;
     if (tag === "INPUT" || tag === "SELECT") {
       if (e.key === "Escape") { if (tag === "INPUT") { e.target.value = ""; applyFilters(); } e.target.blur(); }
-      else if (e.key === "Enter" && tag === "INPUT") e.target.blur();
+      else if (e.key === "Enter" && tag === "INPUT") { clearTimeout(searchTimer); applyFilters(); e.target.blur(); }
       return;
     }
     if (e.ctrlKey || e.metaKey || e.altKey) return;
