@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+
+from lumos.cli.options import QABackendOption, QABaseUrlOption, QAModelOption, StyleOption
 
 METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
 
@@ -70,12 +73,25 @@ def command(
         Optional[str],
         typer.Option(help="web: element ranker: dense (shipped MiniLM), bi-encoder:PATH, cross-encoder:PATH"),
     ] = None,
+    protocol: Annotated[
+        str,
+        typer.Option(
+            help="lumos (its own) or paper: the paper's subgoal and token limits, scoring and complex-QA final "
+            "QA call (overrides --max-rounds)"
+        ),
+    ] = "lumos",
+    style: StyleOption = None,
+    qa_model: QAModelOption = None,
+    qa_backend: QABackendOption = None,
+    qa_base_url: QABaseUrlOption = None,
 ) -> None:
     from rich.console import Console
 
     from lumos.cli.options import (
         ModelSetup,
+        QAModelOptions,
         agent_config,
+        choose_style,
         close_models,
         load_config_file,
         load_setup,
@@ -85,6 +101,7 @@ def command(
     from lumos.errors import ConfigError
     from lumos.eval.benchmarks import get_benchmark, load_examples
     from lumos.eval.methods import METHODS, make_method
+    from lumos.eval.protocol import get_protocol
     from lumos.eval.runner import run_evaluation
     from lumos.models.registry import load_model
 
@@ -96,6 +113,9 @@ def command(
     items = [] if bench.runner else load_examples(bench, data, limit, seed)
     file_values = load_config_file(config)
     model = model or file_values.get("model")
+    eval_protocol = get_protocol(protocol, bench.name)
+    prompt_style = choose_style(style or file_values.get("style"), None, [model, plan_model, ground_model])
+    qa_loaded = QAModelOptions(qa_model, qa_backend, qa_base_url).load(backend, base_url)
     judge = (
         load_model(judge_backend, judge_model, **({"base_url": base_url} if base_url else {}))
         if judge_model
@@ -123,6 +143,7 @@ def command(
         )
         for name in methods
     }
+    setups = {name: replace(s, template=prompt_style.template) for name, s in setups.items()}
     last_use = {setup: k for k, setup in enumerate(setups[name] for name in methods)}
     loaded: dict[
         ModelSetup, tuple[Any, Any]
@@ -147,6 +168,8 @@ def command(
             },
         )
         setup = label or _label(model, plan_model, plan_adapter, adapter, untrained, name)
+        if not label and eval_protocol.name != "lumos":
+            setup += f", {eval_protocol.name} protocol"
         run_dir = out if len(methods) == 1 else out / f"{bench.name}-{name}"
         run_dirs.append(run_dir)
         settings = {
@@ -167,6 +190,9 @@ def command(
             "batch_size": batch_size,
             "agent": cfg.__dict__,
             "index": str(index) if index else None,
+            "protocol": eval_protocol.name,
+            "style": prompt_style.name,
+            "qa_model": qa_model,
         }
         if bench.runner:
             from lumos.eval.custom import MethodRun, get_runner
@@ -185,7 +211,13 @@ def command(
                 close_models(*loaded.pop(key))
             continue
         runner_method = make_method(
-            name, planner, grounder, cfg, tool_options_for(bench.domain, index, planner)
+            name,
+            planner,
+            grounder,
+            cfg,
+            tool_options_for(bench.domain, index, qa_loaded or planner),
+            style=prompt_style,
+            protocol=eval_protocol,
         )
         result = run_evaluation(
             bench,
@@ -196,6 +228,7 @@ def command(
             batch_size=batch_size,
             judge=judge,
             progress=progress,
+            protocol=eval_protocol,
         )
         console.print(
             f"[bold]{name}[/bold] ({setup}) on {bench.name}: {bench.primary_metric} "

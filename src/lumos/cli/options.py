@@ -2,19 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
+import typer
 import yaml
 
 from lumos.agent.agent import Agent, AgentConfig
 from lumos.errors import ConfigError
 from lumos.models.base import Model
-from lumos.prompts.modules import PromptStyle
+from lumos.prompts.modules import PromptStyle, pick_style
 
 FEW_SHOT_DEFAULT = 3
+
+# Options shared by `lumos run` and `lumos eval`.
+StyleOption = Annotated[
+    Optional[str],
+    typer.Option(
+        help="prompt style: lumos (its own), reference (the released Lumos checkpoints' exact format) or a YAML "
+        "file (default: reference for ai2lumos/* models, else lumos)"
+    ),
+]
+QAModelOption = Annotated[
+    Optional[str],
+    typer.Option(help="complex_qa: a separate model for the QA tool (default: the planner's model)"),
+]
+QABackendOption = Annotated[
+    Optional[str],
+    typer.Option(help="backend of --qa-model (default: --backend when openai or fake, else openai)"),
+]
+QABaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(help="server URL of --qa-model (default: --base-url when on the same backend)"),
+]
 
 
 def load_config_file(path: Path | None) -> dict[str, Any]:
@@ -59,6 +81,7 @@ class ModelSetup:
     ground_adapter: str | None
     base_url: str | None
     untrained: bool  # the embedded base with no trained module behind it (driven few-shot)
+    template: str = ""  # "tulu": the prompt style's models read Tulu turns (hf: chat_template, openai: /completions)
 
 
 def resolve_models(
@@ -103,6 +126,10 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
     options: dict[str, Any] = {}
     if setup.base_url:
         options["base_url"] = setup.base_url
+    if setup.template == "tulu" and backend == "openai":
+        options["use_chat"] = False  # a server of the released checkpoints gets the Tulu text as it is
+    elif setup.template == "tulu" and backend == "hf" and not (plan_adapter or ground_adapter):
+        options["chat_template"] = "tulu"
     if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
         from lumos.models.hf import load_shared_base
 
@@ -162,29 +189,67 @@ def build_agent(
     index: Path | None = None,
     use_shipped: bool = True,
     parallel: int = 32,
+    style: str | None = None,
+    qa: QAModelOptions | None = None,
 ) -> Agent:
     file_values = load_config_file(config_file)
     domain = overrides.get("domain") or file_values.get("domain", "maths")
     formulation = overrides.get("formulation") or file_values.get("formulation", "iterative")
-    planner, grounder, untrained = build_models(
+    model = model or file_values.get("model")
+    plan_model = plan_model or file_values.get("plan_model")
+    ground_model = ground_model or file_values.get("ground_model")
+    prompt_style = choose_style(style or file_values.get("style"), prompts_file, [model, plan_model, ground_model])
+    setup = resolve_models(
         backend,
-        model or file_values.get("model"),
-        plan_model or file_values.get("plan_model"),
-        ground_model or file_values.get("ground_model"),
+        model,
+        plan_model,
+        ground_model,
         plan_adapter,
         ground_adapter,
         base_url,
         domain=domain,
         formulation=formulation,
         use_shipped=use_shipped,
-        parallel=parallel,
     )
+    setup = replace(setup, template=prompt_style.template)
+    planner, grounder = load_setup(setup, parallel)
+    untrained = setup.untrained
     if overrides.get("n_examples") is None and "n_examples" not in file_values:
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}
     config = agent_config(file_values, overrides)
-    style = PromptStyle.from_yaml(prompts_file) if prompts_file else None
-    tool_options = tool_options_for(config.domain, index, planner)
-    return Agent(planner, grounder, config, style=style, tool_options=tool_options)
+    qa_model = (qa or QAModelOptions()).load(backend, base_url) or planner
+    tool_options = tool_options_for(config.domain, index, qa_model)
+    return Agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
+
+
+def choose_style(
+    style: str | None, prompts_file: Path | None, model_names: list[str | None]
+) -> PromptStyle:
+    """``--style`` (a name or YAML file; default: reference for ``ai2lumos/*`` models, else lumos's own),
+    with a ``--prompts`` file's wording on top."""
+    chosen = pick_style(style, model_names)
+    return PromptStyle.from_yaml(prompts_file, base=chosen) if prompts_file else chosen
+
+
+@dataclass(frozen=True)
+class QAModelOptions:
+    """``--qa-model``, ``--qa-backend``, ``--qa-base-url``: a separate model for the complex-QA ``QA`` tool
+    (the paper used GPT-3.5/GPT-4 through an API); without a name the planner's model answers."""
+
+    model: str | None = None
+    backend: str | None = None
+    base_url: str | None = None
+
+    def load(self, default_backend: str, default_base_url: str | None) -> Model | None:
+        if not self.model:
+            if self.backend or self.base_url:
+                raise ConfigError("--qa-backend/--qa-base-url need --qa-model (the QA model's name)")
+            return None
+        from lumos.models.registry import load_model
+
+        backend = self.backend or (default_backend if default_backend in ("openai", "fake") else "openai")
+        base_url = self.base_url or (default_base_url if backend == default_backend else None)
+        return load_model(backend, self.model, **({"base_url": base_url} if base_url else {}))
 
 
 def tool_options_for(domain: str, index: Path | None, qa_model: Model) -> dict[str, Any]:

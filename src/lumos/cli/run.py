@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 
 import typer
 
-from lumos.cli.options import build_agent
+from lumos.cli.options import (
+    QABackendOption,
+    QABaseUrlOption,
+    QAModelOption,
+    QAModelOptions,
+    StyleOption,
+    build_agent,
+)
 
 
 def command(
@@ -58,6 +65,10 @@ def command(
         typer.Option(help="complex_qa: search index directory (default: the built-in offline index)"),
     ] = None,
     prompts: Annotated[Optional[Path], typer.Option(help="YAML file replacing prompt wording")] = None,
+    style: StyleOption = None,
+    qa_model: QAModelOption = None,
+    qa_backend: QABackendOption = None,
+    qa_base_url: QABaseUrlOption = None,
     config: Annotated[
         Optional[Path], typer.Option(help="YAML file of agent settings; flags override it")
     ] = None,
@@ -103,6 +114,8 @@ def command(
         index=index,
         use_shipped=trained,
         parallel=len(tasks),
+        style=style,
+        qa=QAModelOptions(qa_model, qa_backend, qa_base_url),
     )
     trajectories = agent.run(tasks, envs=envs)
     for traj, env in zip(trajectories, envs or [], strict=False):
