@@ -10,7 +10,8 @@
   ``R1 = KnowledgeQuery(page); R2 = ParagraphRetrieve(R1, Query: q); R3 = QA([R2], Question: q)``, inner
   questions combine their children with ``QA``, and a last step combines everything (with ``Calculator``
   when the gold answer is the sum, mean or difference of numeric sub-answers).
-* Mind2Web: each recorded action becomes ``Click`` / ``Type`` / ``Select`` on the element.
+* Mind2Web: each recorded action becomes one ``CLICK`` / ``TYPE`` / ``SELECT`` whose QUERY names the
+  element, kept only when replay on the recorded page picks the target (:mod:`lumos.web.annotate`).
 
 A converter raises :class:`ConversionError` (with a reason code) when the gold data cannot be converted;
 it never changes gold data to make it fit. Whether the result is right is for :mod:`lumos.annotate.verify`.
@@ -664,32 +665,30 @@ def _hop(answers: list[str], k: int) -> str:
 
 # ------------------------------------------------------------------------------------------- web
 
-_M2W = re.compile(r"^\[(?P<role>[^\]]*)\]\s*(?P<name>.*?)\s*->\s*(?P<op>[A-Z]+)(?::\s*(?P<value>.*))?$")
-
-
 def convert_mind2web(item: SourceItem) -> Annotation:
-    """Mind2Web action representations (``[button]  Search -> CLICK``) -> Click / Type / Select steps."""
-    reprs = item.meta.get("action_reprs") or []
-    if not reprs:
+    """Mind2Web gold actions -> one subgoal and one CLICK / TYPE / SELECT each (the web tools' grammar),
+    verified by replay on the recorded pages: see :mod:`lumos.web.annotate`."""
+    from lumos.errors import ConfigError
+    from lumos.web.annotate import ReplayRejected, annotate_task
+    from lumos.web.mind2web import parse_task
+
+    record = item.meta.get("record") or {}
+    if not item.meta.get("action_reprs"):
         raise ConversionError("no_steps", "the item has no recorded actions")
-    b = _Builder(item.task)
-    for text in reprs:
-        m = _M2W.match(text.strip())
-        if m is None:
-            raise ConversionError("unparseable_step", f"action {text!r} is not '[role] name -> OP: value'")
-        role, name = m.group("role").strip() or "element", " ".join(m.group("name").split()) or "(unnamed)"
-        op, value = m.group("op"), " ".join((m.group("value") or "").split())
-        element = f"[{role}] {name}"
-        var = b.new_var()
-        if op in ("CLICK", "HOVER", "ENTER"):
-            b.add(f"Click the {role} '{name}'.", [f"{var} = Click({element})"])
-        elif op == "TYPE":
-            b.add(f"Type '{value}' into the {role} '{name}'.", [f"{var} = Type({element}, {value})"])
-        elif op == "SELECT":
-            b.add(f"Select '{value}' in the {role} '{name}'.", [f"{var} = Select({element}, {value})"])
-        else:
-            raise ConversionError("unparseable_step", f"unknown web operation {op!r}")
-    return b.annotation(item)
+    if not any(isinstance(a, dict) and a.get("cleaned_html") for a in record.get("actions") or []):
+        raise ConversionError(
+            "no_pages", "replay needs the recorded pages (actions with cleaned_html and candidates)"
+        )
+    try:
+        task = parse_task(record, f"Mind2Web task {item.id}")
+        ann = annotate_task(task)
+    except ConfigError as exc:
+        raise ConversionError("malformed_gold", str(exc)) from exc
+    except ReplayRejected as exc:
+        raise ConversionError(exc.reason, str(exc)) from exc
+    except ValueError as exc:
+        raise ConversionError("unparseable_step", str(exc)) from exc
+    return ann.model_copy(update={"id": item.id, "source": item.source})
 
 
 # --------------------------------------------------------------------------------------- registry

@@ -567,5 +567,5 @@ def load_mind2web(path: Path | None, limit: int | None, seed: int) -> Iterator[S
             reprs[-1] if reprs else "",
             "mind2web",
             "web",
-            meta={"action_reprs": reprs, "operations": ops, "website": website},
+            meta={"action_reprs": reprs, "operations": ops, "website": website, "record": rec},
         )

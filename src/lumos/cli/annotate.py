@@ -43,6 +43,10 @@ def command(
     input_cost: Annotated[float, typer.Option(help="teacher cost per 1M prompt tokens")] = 0.0,
     output_cost: Annotated[float, typer.Option(help="teacher cost per 1M completion tokens")] = 0.0,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
+    ranker: Annotated[
+        Optional[str],
+        typer.Option(help="web: ranker that replay checks each QUERY with (dense, lexical, bi-/cross-encoder:PATH)"),
+    ] = None,
 ) -> None:
     from rich.console import Console
 
@@ -54,6 +58,10 @@ def command(
 
     spec = get_source(source)
     domain = domain or spec.domain
+    if ranker is not None:
+        import lumos.web.annotate
+
+        lumos.web.annotate.DEFAULT_RANKER = ranker
     if concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     model: Model | None = None

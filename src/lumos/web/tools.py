@@ -179,7 +179,9 @@ class WebTool(Tool):
         if page is None:
             raise NoPageError(f"{self.name} needs a web page, but this task has no environment")
         if not isinstance(page, WebPage):
-            raise NoPageError(f"{self.name} needs a web page; this task's environment is a {type(page).__name__}")
+            raise NoPageError(
+                f"{self.name} needs a web page; this task's environment is a {type(page).__name__}"
+            )
         parsed = parse_web_args(args)
         if self.needs_text and not parsed.text:
             raise MissingTextError(
@@ -202,9 +204,13 @@ class WebTool(Tool):
                     return element
             shown = ", ".join(e.ref for e in elements[:20]) + (" ..." if len(elements) > 20 else "")
             raise NoMatchError(f"no element with REF {parsed.ref} on the page (refs: {shown})")
-        ranked = rank_elements(self.ranker, parsed.query, elements)
+        query = parsed.query
+        if self.operation == "SELECT" and parsed.text:  # a drop-down is recognised by its options too
+            query = f"{query} (option: {parsed.text})"
+        ranked = rank_elements(self.ranker, query, elements)
         ctx.details["candidates"] = [
-            {"ref": e.ref, "text": e.describe(), "score": round(score, 4)} for e, score in ranked[: self.top_k]
+            {"ref": e.ref, "text": e.describe(), "score": round(score, 4)}
+            for e, score in ranked[: self.top_k]
         ]
         return ranked[0][0]
 
@@ -234,7 +240,9 @@ class Type(WebTool):
 
 class Select(WebTool):
     name = "SELECT"
-    description = "choose the option TEXT in the drop-down list that the QUERY describes; returns the new page"
+    description = (
+        "choose the option TEXT in the drop-down list that the QUERY describes; returns the new page"
+    )
     signature = "SELECT(Env, QUERY: element description, TEXT: option to choose)"
     operation = "SELECT"
     needs_text = True
