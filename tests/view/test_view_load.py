@@ -99,6 +99,8 @@ def test_mind2web_step_lines_group_into_tasks_and_keep_unknown_fields(tmp_path: 
     assert second["scores"]["step_success"] == pytest.approx(2 / 3)
     extra = second["steps"][2]["extra"]
     assert extra["pred_element"] == "e9" and extra["novel_field"] == {"nested": [1, 2]}
+    assert second["pred"] == " \u2192 ".join(["CLICK e0", "CLICK e1", "CLICK e9"])
+    assert second["gold"] == " \u2192 ".join(["CLICK e0", "CLICK e1", "CLICK e2"])
 
 
 def test_repeated_prompt_text_is_stored_once(tmp_path: Path) -> None:
@@ -177,3 +179,25 @@ def test_report_links_each_runs_view(tmp_path: Path) -> None:
         assert page_json((out.parent / link).read_text())["runs"][0]["summary"]["n"] == 4
     result = CliRunner().invoke(app, ["report", str(a), "--no-chart", "--no-views"])
     assert result.exit_code == 0 and "view.html" not in result.output
+
+
+def test_record_fields_repeating_the_trace_are_not_stored_twice(tmp_path: Path) -> None:
+    """A web record repeats its step's candidates and lists its screenshots: each is kept once."""
+    (tmp_path / "shots").mkdir()
+    (tmp_path / "shots" / "step1.png").write_bytes(PIXEL_PNG)
+    (tmp_path / "shots" / "start.png").write_bytes(PIXEL_PNG + b"start")
+    traj = web_trajectory()
+    record = {
+        "id": "w-1", "question": traj.task, "scores": {"reward": 0.5, "success_rate": 0.0}, "answer": None,
+        "candidates": traj.steps[0].results[0].details["candidates"], "subgoal": traj.steps[0].subgoals[0].text,
+        "screenshots": ["shots/start.png", "shots/step1.png"], "env_steps": 3, "trace": traj.model_dump(),
+    }
+    (tmp_path / "predictions.jsonl").write_text(json.dumps(record) + "\n")
+    (tmp_path / "metrics.json").write_text(json.dumps({"primary_metric": "reward", "benchmark": "webshop"}))
+    runs = load_runs([tmp_path])
+    task = runs.runs[0].tasks[0]
+    assert task["extra"] == {"env_steps": 3, "domain": "web", "formulation": "iterative"}
+    assert task["ok"] is False and len(runs.images) == 2
+    assert [runs.images[k] for k in task["shots"]] == [runs.images[str(tmp_path / "shots" / "start.png")]]
+    assert task["tok"] == [40, 8]  # the record gave no token counts: the trace's calls do
+    assert task["stop"] == "finished"

@@ -215,7 +215,8 @@ def _correct(scores: dict[str, Any], primary: str | None) -> bool | None:
     """Right when the primary score (else the first) is full, as ``lumos eval``'s report counts it."""
     if not scores:
         return None
-    key = primary if primary in scores else next(iter(scores))
+    success = [k for k in scores if "success" in k]
+    key = primary if primary in scores else success[0] if success else next(iter(scores))
     value = scores[key]
     return bool(isinstance(value, (int, float)) and value >= 1.0 - 1e-9)
 
@@ -234,17 +235,48 @@ def _eval_task(rec: dict[str, Any], primary: str | None, prompts: Prompts, media
         fail=str(rec.get("error_kind") or ""),
         err=_text(rec.get("error") or ""),
         stop=str(rec.get("stop_reason") or task.get("stop") or ""),
-        tok=[int(rec.get("prompt_tokens") or 0), int(rec.get("completion_tokens") or 0)],
     )
+    if "prompt_tokens" in rec or "completion_tokens" in rec or "tok" not in task:
+        task["tok"] = [int(rec.get("prompt_tokens") or 0), int(rec.get("completion_tokens") or 0)]
     if rec.get("model_seconds") is not None:
         task["msecs"] = rec["model_seconds"]
     output = rec.get("output")
     if output and output != rec.get("answer"):
         task["out"] = _text(output)
-    extra = {k: v for k, v in rec.items() if k not in _RECORD_FIELDS}
+    shots = rec.get("screenshots")
+    if isinstance(shots, list) and all(isinstance(x, str) for x in shots):
+        shown = {r["d"]["screenshot"] for st in task["steps"] for r in st.get("res", []) if "screenshot" in r.get("d", {})}
+        task["shots"] = [key for key in (media.embed(x) for x in shots) if key not in shown]
+    seen = _trace_values(trace) if trace else set()
+    extra = {
+        k: v for k, v in rec.items()
+        if k not in _RECORD_FIELDS and k != "screenshots" and _key(v) not in seen  # the trace shows it already
+    }
     if extra:
         task["extra"] = {**task.get("extra", {}), **extra}
     return _prune(task)
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _trace_values(trace: dict[str, Any]) -> set[str]:
+    """Every subgoal, action, output and recorded detail of a trajectory, to drop record fields repeating one."""
+    found: set[str] = set()
+    for step in trace.get("steps") or []:
+        for sub in step.get("subgoals") or []:
+            found.add(_key(sub.get("text") if isinstance(sub, dict) else sub))
+        for action in step.get("actions") or []:
+            found.add(_key(_action_text(action)))
+        for call in step.get("calls") or []:
+            found.add(_key(call.get("output")))
+        for res in step.get("results") or []:
+            found.add(_key(res.get("action")))
+            for v in (res.get("details") or {}).values():
+                if isinstance(v, (list, dict)) and v:
+                    found.add(_key(v))
+    return found
 
 
 def _group_steps(
@@ -259,10 +291,12 @@ def _group_steps(
         steps: list[dict[str, Any]] = []
         fails: list[str] = []
         oks: list[bool | None] = []
+        stop = ""
         score_sums: dict[str, float] = {}
         for n, rec in enumerate(lines, 1):
             one = _eval_task(rec, primary, prompts, media)
             oks.append(one.get("ok"))
+            stop = str(one.get("stop") or stop)
             for k, v in one.get("scores", {}).items():
                 if isinstance(v, (int, float)):
                     score_sums[k] = score_sums.get(k, 0.0) + v
@@ -282,15 +316,17 @@ def _group_steps(
                 steps.append(step)
         first = lines[0]
         trace = first.get("trace") if isinstance(first.get("trace"), dict) else {}
+        golds = [r.get("gold") for r in lines]
         task = {
             "id": task_id,
             "q": _text(first.get("question") or first.get("task") or (trace or {}).get("task") or ""),
-            "gold": None,
-            "pred": None,
+            "gold": " \u2192 ".join(_text(g.get("repr", g) if isinstance(g, dict) else g) for g in golds)
+            if any(g is not None for g in golds) else None,
+            "pred": " \u2192 ".join(_text(r.get("answer") or "-") for r in lines),
             "scores": {k: v / len(lines) for k, v in score_sums.items()},
             "ok": None if any(o is None for o in oks) else all(oks),
             "fail": fails[-1] if fails else "",
-            "stop": str(lines[-1].get("stop_reason") or ""),
+            "stop": stop,
             "tok": [sum(int(r.get("prompt_tokens") or 0) for r in lines),
                     sum(int(r.get("completion_tokens") or 0) for r in lines)],
             "steps": steps,
