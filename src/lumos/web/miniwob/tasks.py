@@ -1,0 +1,106 @@
+"""MiniWoB++ task names (the HTML files the ``miniwob`` package ships) and named groups of them."""
+
+from __future__ import annotations
+
+import difflib
+from functools import cache
+from importlib.util import find_spec
+from pathlib import Path
+
+from lumos.errors import ConfigError, require
+
+# Tasks a DOM-level agent (click / type / select on elements) can in principle finish: the groups that
+# LLM web-agent papers report on, minus the ones that need coordinates, dragging or drawing.
+_DOM_NAMES = """
+book-flight choose-date choose-list click-button click-button-sequence click-checkboxes click-
+checkboxes-large click-checkboxes-soft click-checkboxes-transfer click-collapsible click-collapsible-2
+click-color click-dialog click-dialog-2 click-link click-menu click-option click-pie click-scroll-list
+click-shades click-shape click-tab click-tab-2 click-tab-2-hard click-test click-test-2 click-widget
+count-shape email-inbox email-inbox-forward-nl email-inbox-forward-nl-turk email-inbox-nl-turk enter-
+date enter-password enter-text enter-text-dynamic enter-time focus-text focus-text-2 grid-coordinate
+guess-number identify-shape login-user login-user-popup multi-layouts multi-orderings navigate-tree
+search-engine simple-algebra social-media social-media-all social-media-some terminal tic-tac-toe use-
+autocomplete use-spinner
+"""
+_DOM = tuple(_DOM_NAMES.split())
+
+# tasks whose goal is machine-readable: the scripted solver (solver.SOLVERS) writes demonstrations for them
+_SOLVABLE = (
+    "click-button",
+    "click-link",
+    "enter-text",
+    "focus-text",
+    "click-checkboxes",
+    "choose-list",
+    "enter-password",
+    "click-option",
+    "click-dialog",
+    "click-dialog-2",
+    "click-test",
+    "click-test-2",
+    "enter-text-2",
+    "click-tab",
+    "login-user",
+    "click-collapsible",
+    "click-button-sequence",
+)
+
+SUITES: dict[str, tuple[str, ...]] = {
+    # the four tasks of the issue's done-when run
+    "basic": ("click-button", "click-link", "enter-text", "focus-text"),
+    "solvable": _SOLVABLE,
+    # a short, varied mix for quick checks of a model (clicking, typing, selecting, widgets)
+    "mix": (
+        *_SOLVABLE,
+        "click-widget",
+        "focus-text-2",
+        "click-menu",
+        "use-spinner",
+        "click-scroll-list",
+        "search-engine",
+        "social-media",
+    ),
+    "dom": _DOM,
+}
+
+
+@cache
+def html_dir() -> Path:
+    """Where the ``miniwob`` package keeps the task pages."""
+    require("miniwob", package="miniwob", extra="web", purpose="MiniWoB++ tasks")
+    spec = find_spec("miniwob")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).parent / "html" / "miniwob"
+
+
+@cache
+def all_tasks() -> tuple[str, ...]:
+    """Every MiniWoB++ task, sorted (the FlightWoB tasks, which need a web server, are left out)."""
+    return tuple(sorted(p.stem for p in html_dir().glob("*.html")))
+
+
+def check_task(name: str) -> str:
+    known = all_tasks()
+    if name not in known:
+        close = difflib.get_close_matches(name, known, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else "; see `lumos eval miniwob --suite dom`"
+        raise ConfigError(f"unknown MiniWoB++ task {name!r}{hint}")
+    return name
+
+
+def resolve_tasks(tasks: str | list[str] | None = None, suite: str | None = None) -> list[str]:
+    """The tasks named by ``--tasks a,b`` and/or ``--suite NAME`` (all tasks when neither is given)."""
+    names: list[str] = []
+    if suite:
+        if suite == "all":
+            names.extend(all_tasks())
+        elif suite not in SUITES:
+            raise ConfigError(f"unknown MiniWoB++ suite {suite!r}; choose one of: all, {', '.join(SUITES)}")
+        else:
+            names.extend(t for t in SUITES[suite] if t in all_tasks())
+    if tasks:
+        items = tasks.split(",") if isinstance(tasks, str) else tasks
+        names.extend(check_task(t.strip()) for t in items if t.strip())
+    if not tasks and not suite:
+        names = list(all_tasks())
+    return list(dict.fromkeys(names))

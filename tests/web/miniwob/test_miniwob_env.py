@@ -1,0 +1,99 @@
+"""The live MiniWoB++ page: elements with stable refs, actions, clear errors, screenshots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lumos.web.miniwob.env import (
+    ElementGoneError,
+    EpisodeOverError,
+    MiniWoBPage,
+    NoSuchOptionError,
+    NotTypeableError,
+)
+from lumos.web.page import Element, WebPage
+
+pytestmark = pytest.mark.browser
+
+
+def _one(page: MiniWoBPage, tag: str, text: str | None = None) -> Element:
+    found = [e for e in page.elements() if e.tag == tag and (text is None or e.text.lower() == text.lower())]
+    assert found, (tag, text, [e.describe() for e in page.elements()])
+    return found[0]
+
+
+def test_page_lists_elements_with_stable_refs_and_the_utterance(browser: Any, tmp_path: Path) -> None:
+    page = MiniWoBPage(browser, "enter-text", 5, run_dir=tmp_path)
+    assert isinstance(page, WebPage)
+    utterance = page.reset()
+    target = dict(page.fields)["target"]
+    assert target in utterance and page.meta["utterance"] == utterance
+    first = {e.ref: e.tag for e in page.elements()}
+    assert set(first.values()) == {"input", "button"}
+    field = _one(page, "input")
+    observation = page.act("TYPE", field, target)
+    assert f'value="{target}"' in observation
+    assert {e.ref: e.tag for e in page.elements()} == first  # refs survive an action
+    assert page.details["screenshot"] == "screenshots/enter-text-5/01.png"
+    assert (tmp_path / page.details["screenshot"]).read_bytes()[:4] == b"\x89PNG"
+    page.act("CLICK", _one(page, "button", "submit"))
+    result = page.result()
+    assert result.done and result.reward > 0 and page.details["reward"] == result.reward
+    with pytest.raises(EpisodeOverError):
+        page.act("CLICK", field)
+
+
+def test_typing_into_a_button_is_a_clear_step_error(browser: Any) -> None:
+    page = MiniWoBPage(browser, "enter-text", 1)
+    page.reset()
+    with pytest.raises(NotTypeableError, match=r"cannot type into element \[\d+\] <button.*use CLICK"):
+        page.act("TYPE", _one(page, "button", "submit"), "hello")
+    assert not page.result().done  # nothing happened to the episode
+
+
+def test_a_ref_from_an_earlier_episode_is_gone(browser: Any) -> None:
+    page = MiniWoBPage(browser, "click-button", 1)
+    page.reset()
+    stale = page.elements()[0]
+    MiniWoBPage(browser, "click-button", 2).reset()
+    with pytest.raises(ElementGoneError, match=f"element \\[{stale.ref}\\] is no longer on the page"):
+        page.act("CLICK", stale)
+
+
+def test_select_on_a_select_element_and_its_errors(browser: Any) -> None:
+    page = MiniWoBPage(browser, "choose-list", 3)
+    page.reset()
+    listbox = _one(page, "select")
+    target = dict(page.fields)["target"]
+    with pytest.raises(NoSuchOptionError, match="its options: .*" + target):
+        page.act("SELECT", listbox, "no such thing")
+    assert f'selected="{target}"' in page.act("SELECT", listbox, target.upper())
+    page.act("CLICK", _one(page, "button", "submit"))
+    assert page.result().reward > 0
+
+
+def test_select_on_a_custom_widget_clicks_the_matching_option(browser: Any) -> None:
+    page = MiniWoBPage(browser, "click-option", 4)
+    page.reset()
+    target = dict(page.fields)["target"]
+    group = next(e for e in page.elements() if e.tag == "input")
+    container = Element(
+        ref=browser.driver.execute_script("return document.getElementById('boxes').dataset.wob_ref;"),
+        tag="div",
+    )
+    page.act("SELECT", container, target)
+    checked = [e for e in page.elements() if e.attributes.get("checked") == "true"]
+    assert [e.text for e in checked] == [target], group
+    page.act("CLICK", _one(page, "button", "submit"))
+    assert page.result().reward > 0
+
+
+def test_an_unfinished_episode_scores_minus_one(browser: Any) -> None:
+    page = MiniWoBPage(browser, "click-button", 9)
+    page.reset()
+    result = page.close_episode()
+    assert (result.reward, result.done) == (-1.0, False)
+    assert "unfinished" in result.reason

@@ -1,0 +1,70 @@
+"""Task names, suites, seeds, scores and option matching: no browser needed."""
+
+from __future__ import annotations
+
+import pytest
+
+from lumos.errors import ConfigError
+from lumos.web.miniwob.env import best_match
+from lumos.web.miniwob.evaluate import episode_specs, summarize
+from lumos.web.miniwob.tasks import SUITES, all_tasks, resolve_tasks
+
+pytest.importorskip("miniwob")
+
+
+def test_unknown_task_names_the_close_ones() -> None:
+    with pytest.raises(ConfigError, match=r"click-buton.*did you mean click-button"):
+        resolve_tasks("click-buton")
+
+
+def test_unknown_suite_lists_the_suites() -> None:
+    with pytest.raises(ConfigError, match="basic"):
+        resolve_tasks(suite="nope")
+
+
+def test_tasks_and_suites_resolve_in_order_without_duplicates() -> None:
+    assert resolve_tasks("enter-text, click-button") == ["enter-text", "click-button"]
+    assert resolve_tasks("click-button", suite="basic")[:4] == list(SUITES["basic"])
+    assert len(resolve_tasks()) == len(all_tasks()) > 100
+    assert all(t in all_tasks() for name in SUITES for t in resolve_tasks(suite=name))
+
+
+def test_seeds_are_fixed_per_episode() -> None:
+    specs = episode_specs(["a", "b"], 2, seed=3)
+    assert [(s.id, s.seed) for s in specs] == [("a-0", 3000), ("a-1", 3001), ("b-0", 3000), ("b-1", 3001)]
+    with pytest.raises(ConfigError):
+        episode_specs(["a"], 0)
+
+
+def test_summary_per_task_and_overall() -> None:
+    records = [
+        {"task": "a", "success": True, "reward": 1.0},
+        {"task": "a", "success": False, "reward": -1.0},
+        {"task": "b", "success": True, "reward": 0.5},
+        {"task": "b", "success": True, "reward": 1.0, "error_kind": None},
+    ]
+    m = summarize(records)
+    assert m["per_task"]["a"] == {"n": 2, "success_rate": 0.5, "reward": 0.0}
+    assert m["per_task"]["b"] == {"n": 2, "success_rate": 1.0, "reward": 0.75}
+    assert (m["success_rate"], m["reward"], m["macro_success_rate"], m["n"]) == (0.75, 0.375, 0.75, 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "texts", "want"),
+    [
+        ("bobine", ["Aurora", "Bobine"], 1),
+        ("ok", ["Okay", "Ok"], 1),
+        ("Heard Island", ["Libya", "Heard Island and McDonald Islands"], 1),
+        ("Tuvallu", ["Libya", "Tuvalu"], 1),
+        ("zzz", ["Libya", "Tuvalu"], None),
+        ("", ["Libya"], None),
+    ],
+)
+def test_best_match(value: str, texts: list[str], want: int | None) -> None:
+    assert best_match(value, texts) == want
+
+
+def test_the_solvable_suite_is_what_the_solver_solves() -> None:
+    from lumos.web.miniwob.solver import SOLVERS
+
+    assert set(SUITES["solvable"]) == set(SOLVERS)
