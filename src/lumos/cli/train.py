@@ -15,7 +15,16 @@ def command(
     base: Annotated[
         Optional[str], typer.Option(help="base model: 'default' (embedded SmolLM2-135M), hub name or path")
     ] = None,
-    data: Annotated[Optional[str], typer.Option(help="conversations JSONL from `lumos data build`")] = None,
+    data: Annotated[
+        Optional[str],
+        typer.Option(
+            help="conversations JSONL (from `lumos data build`, or released Lumos annotation rows), or hf:NAME"
+        ),
+    ] = None,
+    style: Annotated[
+        Optional[str],
+        typer.Option(help="style the data is in: reference (trained on Tulu turns) or lumos (default)"),
+    ] = None,
     eval_data: Annotated[
         Optional[str], typer.Option(help="held-out conversations (default: a split of --data)")
     ] = None,

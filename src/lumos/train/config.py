@@ -27,7 +27,17 @@ class TrainConfig:
     )
     data: str = field(
         default="",
-        metadata={"help": "training conversations (JSONL of {'messages': [...]}) from `lumos data build`"},
+        metadata={
+            "help": "training conversations: JSONL of {'messages': [...]} (from `lumos data build`, or the "
+            "released Lumos annotations' {'dataset', 'id', 'messages'} rows as they are), or hf:NAME"
+        },
+    )
+    style: str = field(
+        default="",
+        metadata={
+            "help": "prompt style the data is written in: reference (Tulu turns, as the released Lumos "
+            "models) or lumos; empty: the base model's own template (Tulu for ai2lumos/*)"
+        },
     )
     eval_data: str = field(
         default="", metadata={"help": "held-out conversations for eval loss (default: a split of --data)"}

@@ -22,25 +22,51 @@ from lumos.train.config import TrainConfig
 logger = logging.getLogger(__name__)
 
 
+HUB_PREFIX = "hf:"
+_ROLES = ("system", "user", "assistant")
+
+
 def read_conversations(path: str | Path) -> list[list[Message]]:
+    """Conversations from a JSONL file of rows with ``messages`` (``lumos data build``'s, or the released
+    Lumos annotations' ``{"dataset", "id", "messages"}`` rows, taken as they are), or from the hub's
+    ``train`` split of a dataset named ``hf:NAME``."""
+    if str(path).startswith(HUB_PREFIX):
+        return _hub_conversations(str(path)[len(HUB_PREFIX) :])
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"training data {p} does not exist; make it with `lumos data build`")
-    out: list[list[Message]] = []
+    rows: list[tuple[str, Any]] = []
     for n, line in enumerate(p.read_text().splitlines(), 1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            messages = item["messages"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            rows.append((f"{p}:{n}", json.loads(line)))
+        except json.JSONDecodeError as exc:
             raise ConfigError(f"{p}:{n}: expected a JSON object with 'messages' ({exc})") from exc
-        if not any(m.get("role") == "assistant" for m in messages):
-            raise ConfigError(f"{p}:{n}: the conversation has no assistant turn to learn from")
-        out.append(messages)
-    if not out:
+    if not rows:
         raise ConfigError(f"{p} holds no conversations")
-    return out
+    return [_checked_messages(where, row) for where, row in rows]
+
+
+def _hub_conversations(name: str) -> list[list[Message]]:
+    datasets = require("datasets", extra="train", purpose="reading training data from the hub")
+    try:
+        rows = datasets.load_dataset(name, split="train")
+    except Exception as exc:  # the hub unreachable, a wrong name: say which, whatever the library raised
+        raise ConfigError(f"--data hf:{name}: cannot load the dataset's train split ({exc})") from exc
+    return [_checked_messages(f"hf:{name} row {n}", row) for n, row in enumerate(rows, 1)]
+
+
+def _checked_messages(where: str, row: Any) -> list[Message]:
+    messages = row.get("messages") if isinstance(row, dict) else None
+    if not isinstance(messages, list):
+        raise ConfigError(f"{where}: expected a JSON object with 'messages' (a list of role/content turns)")
+    for m in messages:
+        if not isinstance(m, dict) or m.get("role") not in _ROLES or not isinstance(m.get("content"), str):
+            raise ConfigError(f"{where}: each message needs a role ({', '.join(_ROLES)}) and a content text")
+    if not any(m["role"] == "assistant" for m in messages):
+        raise ConfigError(f"{where}: the conversation has no assistant turn to learn from")
+    return [{"role": m["role"], "content": m["content"]} for m in messages]
 
 
 def render_with_spans(
@@ -107,6 +133,7 @@ def train(cfg: TrainConfig) -> Path:
     transformers = require("transformers", extra="train", purpose="training")
     trl = require("trl", extra="train", purpose="training")
     from lumos.models.default import is_default_name, resolve_default
+    from lumos.prompts.modules import load_style
     from lumos.prompts.templates import pick_template
 
     out = Path(cfg.out)
@@ -116,7 +143,8 @@ def train(cfg: TrainConfig) -> Path:
     tokenizer = transformers.AutoTokenizer.from_pretrained(base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    template = pick_template("auto", [cfg.base, base], tokenizer)
+    template = "tulu" if cfg.style and load_style(cfg.style).template == "tulu" else "auto"
+    template = pick_template(template, [cfg.base, base], tokenizer)
 
     conversations = read_conversations(cfg.data)
     rng = random.Random(cfg.seed)
