@@ -126,6 +126,10 @@ def test_filters_search_and_keys(chrome: Any, tmp_path: Path) -> None:
     assert js(chrome, "return document.querySelector('#list .row.sel .id').textContent") == records[3]["id"]
     press(chrome, Keys.END)
     assert records[-1]["question"] in detail_text(chrome)
+    assert chrome.current_url.endswith("#" + records[-1]["id"])
+    chrome.get("about:blank")
+    chrome.get(run.joinpath("view.html").resolve().as_uri() + "#" + records[57]["id"])  # a link to one task
+    WebDriverWait(chrome, 10).until(lambda d: records[57]["question"] in detail_text(d))
     assert console_errors(chrome) == []
 
 

@@ -210,6 +210,14 @@ function select(pos) {
   else if ((sel + 1) * ROW > list.scrollTop + list.clientHeight) list.scrollTop = (sel + 1) * ROW - list.clientHeight;
   drawList();
   drawDetail(rows[visible[sel]]);
+  var id = tasksOf(rows[visible[sel]]).filter(Boolean)[0].id;
+  try { history.replaceState(null, "", "#" + encodeURIComponent(id)); } catch (err) { /* a sandboxed frame */ }
+}
+function selectId(id) {
+  for (var k = 0; k < visible.length; k++) {
+    if (tasksOf(rows[visible[k]]).some(function (t) { return t && t.id === id; })) { select(k); return true; }
+  }
+  return false;
 }
 
 // ---- one task ------------------------------------------------------------------------------------------
@@ -393,7 +401,9 @@ function start() {
     else if (e.key === "End" || e.key === "G") { select(visible.length - 1); e.preventDefault(); }
     else if (e.key === "/") { $("search").focus(); e.preventDefault(); }
   });
+  var wanted = decodeURIComponent(location.hash.slice(1));
   applyFilters();
+  if (wanted) selectId(wanted);  // a link to one task: view.html#ID
   window.__lumosReady = performance.now();
   document.body.setAttribute("data-ready", "1");
 }
