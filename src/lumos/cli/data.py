@@ -33,15 +33,25 @@ def build_command(
         Optional[list[str]], typer.Option(help="modules to write (default: all); repeatable")
     ] = None,
     prompts: Annotated[Optional[Path], typer.Option(help="YAML file replacing prompt wording")] = None,
+    style: Annotated[
+        Optional[str],
+        typer.Option(
+            help="prompt style: lumos (default) or reference (the released Lumos format: its wording, and "
+            "{dataset, id, messages} rows, to mix with the released annotations), or a YAML file"
+        ),
+    ] = None,
+    domain: Annotated[
+        str,
+        typer.Option(help="keep one domain's annotations, or all: every domain in one planner/grounder file"),
+    ] = "all",
 ) -> None:
     """Build TRL conversational files ({"messages": [...]}) per module: plan_iterative, plan_onetime,
     ground_iterative, ground_onetime, cot, direct, integrated."""
     from rich.console import Console
 
+    from lumos.cli.options import choose_style
     from lumos.data.build import MODULES, build, parse_weights
-    from lumos.prompts.modules import PromptStyle
 
-    style = PromptStyle.from_yaml(prompts) if prompts else None
     report = build(
         inputs,
         out,
@@ -50,7 +60,8 @@ def build_command(
         heldout=heldout,
         seed=seed,
         modules=module or MODULES,
-        style=style,
+        style=choose_style(style, prompts, []),
+        domain=domain,
     )
     console = Console()
     console.print(

@@ -44,6 +44,8 @@ MODULES = (
     "integrated",
 )
 
+ALL_DOMAINS = "all"
+
 # Boilerplate that some generators append to questions; ignored when comparing questions.
 _BOILERPLATE = [
     re.compile(p, re.I)
@@ -233,6 +235,7 @@ class BuildReport:
     excluded: Counter[str] = field(default_factory=Counter)
     invalid: Counter[str] = field(default_factory=Counter)  # "module: source" -> count
     unsupported: Counter[str] = field(default_factory=Counter)
+    other_domain: Counter[str] = field(default_factory=Counter)  # left out by --domain
     train: Counter[str] = field(default_factory=Counter)  # by source, before weighting
     heldout: Counter[str] = field(default_factory=Counter)
     weighted: Counter[str] = field(default_factory=Counter)  # by source, after weighting
@@ -246,6 +249,7 @@ class BuildReport:
             "excluded": dict(self.excluded),
             "invalid": dict(self.invalid),
             "unsupported_domain": dict(self.unsupported),
+            "other_domain": dict(self.other_domain),
             "train": dict(self.train),
             "heldout": dict(self.heldout),
             "train_weighted": dict(self.weighted),
@@ -279,22 +283,39 @@ def build(
     modules: Sequence[str] = MODULES,
     style: PromptStyle | None = None,
     on_item: Callable[[Annotation], None] | None = None,
+    domain: str = ALL_DOMAINS,
 ) -> BuildReport:
-    """Build the module files into ``out`` (see the module doc)."""
+    """Build the module files into ``out`` (see the module doc). ``domain``: keep that domain's annotations
+    only; ``all``: every domain in one file per module (one planner and one grounder for all, as
+    Lumos-unified). Rows are ``{"messages"}``, or the released format when the style says so."""
     if not 0 <= heldout < 1:
         raise ConfigError(f"--heldout must be in [0, 1), not {heldout}")
     unknown = [m for m in modules if m not in MODULES]
     if unknown:
         raise ConfigError(f"unknown modules {unknown}; choose from: {', '.join(MODULES)}")
+    if domain != ALL_DOMAINS:
+        from lumos.tools.base import registry
+
+        registry.domain(domain)  # a ConfigError naming the known domains
     weights = dict(weights or {})
     out_dir = Path(out)
     report = BuildReport(out_dir)
     excluded_keys = eval_questions(exclude)
     conv = Conversations(style)
+    released = (style or PromptStyle()).data_format == "released"
+
+    def row(a: Annotation, messages: list[Message]) -> dict[str, Any]:
+        if released:
+            return {"dataset": a.source or a.domain, "id": a.id, "messages": messages}
+        return {"messages": messages}
+
     seen: set[str] = set()
     kept: dict[str, list[tuple[Annotation, dict[str, list[Message]]]]] = defaultdict(list)
     for a in read_annotations(annotation_files(inputs)):
         report.read += 1
+        if domain != ALL_DOMAINS and a.domain != domain:
+            report.other_domain[a.domain] += 1
+            continue
         key = normalize_question(a.task)
         if key in seen:
             report.duplicates[a.source] += 1
@@ -354,7 +375,7 @@ def build(
         for module in modules:
             name = f"{split}/{module}.jsonl"
             report.files[name] = _write(
-                folder / f"{module}.jsonl", ({"messages": b[module]} for _, b in entries if module in b)
+                folder / f"{module}.jsonl", (row(a, b[module]) for a, b in entries if module in b)
             )
         unique = list({a.id + a.source: a for a, _ in entries}.values())
         report.files[f"{split}/annotations.jsonl"] = _write(
@@ -367,6 +388,8 @@ def build(
         "seed": seed,
         "weights": weights,
         "modules": list(modules),
+        "domain": domain,
+        "style": (style or PromptStyle()).name,
         **report.as_dict(),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

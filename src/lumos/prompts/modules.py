@@ -53,6 +53,9 @@ class PromptStyle:
     name: str = OWN_STYLE
     template: str = ""
     """Chat template the style's models were trained with: ``tulu``, or empty for the model's own."""
+    data_format: str = "lumos"
+    """Rows ``lumos data build`` writes: ``lumos`` (``{"messages"}``) or ``released`` (the released Lumos
+    annotations' ``{"dataset", "id", "messages"}``)."""
     plan_iterative: Text = (
         "Plan how to solve the task below, one subgoal at a time. Write the first subgoal as "
         "'Subgoal 1: ...'; after each result, say whether to stop, and if not, give the next subgoal."
@@ -92,6 +95,8 @@ class PromptStyle:
     def __post_init__(self) -> None:
         if self.template not in ("", "tulu"):
             raise ConfigError(f"style {self.name!r}: template must be 'tulu' or empty, not {self.template!r}")
+        if self.data_format not in ("lumos", "released"):
+            raise ConfigError(f"style {self.name!r}: data_format must be lumos or released")
 
     def text(self, name: str, domain: str) -> str | None:
         """The wording of field ``name`` for ``domain`` (None where the style has none for it)."""
@@ -118,7 +123,7 @@ class PromptStyle:
         for key, value in data.items():
             if isinstance(value, dict):
                 values[key] = {str(d): str(v) for d, v in value.items()}
-            elif key in ("name", "template") or not isinstance(value, (list, type(None))):
+            elif key in ("name", "template", "data_format") or not isinstance(value, (list, type(None))):
                 values[key] = str(value)
             else:
                 raise ConfigError(f"{path}: {key} must be a text or a mapping of domain: text")
