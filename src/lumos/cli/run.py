@@ -84,9 +84,18 @@ def command(
     goal: Annotated[
         int, typer.Option(help="webshop: the N-th human instruction of the data, in file order, from 0")
     ] = 0,
+    task_id: Annotated[
+        str,
+        typer.Option(help="web: a Mind2Web task's annotation_id or position from 0 (--data: a Mind2Web file)"),
+    ] = "0",
 ) -> None:
     envs = None
-    if domain == "webshop":
+    if domain == "web":
+        from lumos.web.mind2web import replay_task
+
+        instruction, page_env = replay_task(data, task_id)
+        tasks, envs = [instruction], [page_env]
+    elif domain == "webshop":
         from lumos.web.webshop.env import goal_session
 
         instruction, shop_env = goal_session(data, goal)
@@ -119,6 +128,9 @@ def command(
     )
     trajectories = agent.run(tasks, envs=envs)
     for traj, env in zip(trajectories, envs or [], strict=False):
+        if domain == "web":
+            traj.meta["steps_taken"] = env.summary()
+            continue
         traj.meta["reward"] = env.reward  # the shop's reward for what was bought (0: nothing bought)
     if trace is not None:
         trace.parent.mkdir(parents=True, exist_ok=True)
@@ -133,5 +145,7 @@ def command(
 
     for traj in trajectories:
         print_trajectory(traj)
+        for line in traj.meta.get("steps_taken", []):  # web: each recorded step against the gold action
+            print(line)
         if "reward" in traj.meta:
             print(f"reward: {traj.meta['reward']:.3f} (goal {traj.meta.get('goal')})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lumos.format.parse import parse_actions
@@ -166,3 +167,26 @@ def annotate_tasks(
 def demo_annotations(ranker: Any = None) -> list[Annotation]:
     """The verified annotations of lumos's Mind2Web demo set."""
     return [a for _, a, _, _ in annotate_tasks(load_tasks(), ranker) if a is not None]
+
+
+def annotate_demo_set(out_dir: str | Path, ranker: Any = None, progress: bool = False) -> Path:
+    """Annotate lumos's Mind2Web demo set into ``out_dir`` as ``lumos annotate`` does (``annotations.jsonl``,
+    ``rejected.jsonl`` with reasons; resumable); returns the folder."""
+    import lumos.web.annotate as this
+    from lumos.annotate.pipeline import annotate
+    from lumos.web.mind2web import demo_path
+
+    before = this.DEFAULT_RANKER
+    if ranker is not None:
+        this.DEFAULT_RANKER = ranker
+    try:
+        annotate("web", "mind2web", out_dir, data=demo_path(), progress=progress)
+    finally:
+        this.DEFAULT_RANKER = before
+    return Path(out_dir)
+
+
+def web_demo_inputs(out: str | Path, ranker: Any = None) -> list[Path]:
+    """Annotation folders that ``lumos data build --domain web`` uses when given none: lumos's Mind2Web demo
+    set annotated teacher-free (verified by replay) under ``OUT/annotations/mind2web-demo``."""
+    return [annotate_demo_set(Path(out) / "annotations" / "mind2web-demo", ranker)]

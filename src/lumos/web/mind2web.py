@@ -326,3 +326,53 @@ def find_task(tasks: Sequence[Mind2WebTask], task_id: str) -> Mind2WebTask:
         return tasks[int(task_id)]
     shown = ", ".join(t.annotation_id for t in tasks[:10]) + (" ..." if len(tasks) > 10 else "")
     raise ConfigError(f"no Mind2Web task {task_id!r} (annotation_ids: {shown}; or a position from 0)")
+
+
+class Mind2WebReplay:
+    """A whole task replayed for ``lumos run``: each action is taken on the current step's recorded page and
+    moves on to the next recorded page (the site itself is not there, so the pages follow the recording
+    whatever was done); :meth:`summary` says which steps matched the gold actions."""
+
+    def __init__(self, task: Mind2WebTask) -> None:
+        self.task = task
+        self.pages = [Mind2WebPage(task, i) for i in range(len(task.steps))]
+        self.index = 0
+        self.meta = {"annotation_id": task.annotation_id, "website": task.website, "steps": len(task.steps)}
+
+    @property
+    def page(self) -> Mind2WebPage | None:
+        return self.pages[self.index] if self.index < len(self.pages) else None
+
+    def elements(self) -> list[Element]:
+        return self.page.elements() if self.page is not None else []
+
+    def act(self, op: Operation, element: Element, value: str | None = None) -> str:
+        if self.page is None:
+            raise ToolError("the recorded task has no more pages")
+        done = self.page.act(op, element, value)
+        self.index += 1
+        after = "the recorded task ends here" if self.page is None else f"recorded page {self.index + 1}"
+        return f"{done}; now on {after}"
+
+    def observation(self) -> str:
+        return self.page.observation() if self.page is not None else ""
+
+    def summary(self) -> list[str]:
+        """One line per recorded step: the action taken on it against the gold action."""
+        from lumos.web.metrics import score_step
+
+        lines = []
+        for i, page in enumerate(self.pages):
+            step, taken = page.step, page.prediction
+            scores = score_step(step, *(taken.ref, taken.op, taken.value) if taken else (None, None, None))
+            did = f"{taken.op} [{taken.ref}] {taken.value or ''}".strip() if taken else "nothing"
+            mark = "right" if scores["step_success_rate"] == 1.0 else "wrong"
+            gold = f"{step.repr or step.gold_action()} [{', '.join(step.positives) or 'pruned'}]"
+            lines.append(f"step {i + 1}: {did} | gold {gold} | {mark}")
+        return lines
+
+
+def replay_task(data: str | Path | None, task_id: str) -> tuple[str, Mind2WebReplay]:
+    """(instruction, environment) of one task for ``lumos run --domain web``."""
+    task = find_task(load_tasks(data), task_id)
+    return task.task, Mind2WebReplay(task)
