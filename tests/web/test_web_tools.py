@@ -170,3 +170,23 @@ def test_web_domain_runs_a_chain_in_the_executor():
     assert results[1].details["chosen"] == "1"
     assert results[2].error is not None and results[2].error.kind == "missing_text"
     assert issubclass(MissingTextError, ToolError)
+
+
+def test_ranker_names(monkeypatch):
+    from lumos.retrieval.rerank import BiEncoderReranker, CrossEncoderReranker
+    from lumos.web.tools import MINDACT_RANKER, resolve_ranker
+
+    assert isinstance(resolve_ranker("lexical"), LexicalRanker)
+    assert isinstance(resolve_ranker("none"), LexicalRanker)
+    mindact = resolve_ranker("mindact")  # built lazily: nothing is downloaded until it ranks
+    assert isinstance(mindact, CrossEncoderReranker) and mindact.model_path == MINDACT_RANKER
+    assert resolve_ranker(f"cross-encoder:{MINDACT_RANKER}") is mindact
+    assert isinstance(resolve_ranker("bi-encoder:someone/some-model"), BiEncoderReranker)
+    fake = KeywordRanker()
+    assert resolve_ranker(fake) is fake
+
+
+def test_select_ranks_with_the_option_text():
+    ranker = KeywordRanker()
+    run(Select(ranker=ranker), "Env, QUERY: passengers, TEXT: 2 adults")
+    assert ranker.calls[0][0] == "passengers (option: 2 adults)"

@@ -11,10 +11,11 @@ The grammar, one for the whole web domain::
 The first argument names the page (``Env``, or the ``Rk`` a previous web action returned: each tool returns
 the new page state, so actions chain); the tools always act on the task's page, ``ctx.env``. ``QUERY``
 describes the target element: every element of the page is ranked against it (tool option ``ranker``: the
-shipped MiniLM bi-encoder ``"dense"``, ``"bi-encoder:PATH"``, ``"cross-encoder:PATH"``, ``"lexical"`` for
-token overlap, or any object with ``rerank(query, passages)``) and the best one is acted on; the ranked
-``top_k`` are recorded on the action's result (``details["candidates"]``). ``REF`` names an element by its
-ref instead. ``TEXT`` is what ``TYPE`` types and what ``SELECT`` chooses.
+shipped MiniLM bi-encoder ``"dense"``, ``"bi-encoder:PATH"``, ``"cross-encoder:PATH"`` (a local folder or a
+hub name; ``"mindact"``: MindAct's DeBERTa ranker), ``"lexical"`` for token overlap, or any object with
+``rerank(query, passages)``) and the best one is acted on; the ranked ``top_k`` are recorded on the action's
+result (``details["candidates"]``). ``REF`` names an element by its ref instead. ``TEXT`` is what ``TYPE``
+types and what ``SELECT`` chooses (a drop-down is ranked with its option text added to the QUERY).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar
 
 from lumos.errors import ConfigError, ToolError
@@ -132,12 +134,36 @@ class LexicalRanker:
         return scores
 
 
-def resolve_ranker(spec: Any) -> Any:
-    """The ``ranker`` option -> an object with ``rerank``; ``"none"``/``"lexical"`` give token overlap."""
-    from lumos.retrieval.rerank import get_reranker
+MINDACT_RANKER = "osunlp/MindAct_CandidateGeneration_deberta-v3-base"
+"""MindAct's released candidate ranker (a DeBERTa cross-encoder): ``ranker="mindact"`` where the hub is
+reachable."""
+_HUB_ID = re.compile(r"^[\w.-]+/[\w.-]+$")
+_HUB_RANKERS: dict[str, Any] = {}
 
-    if isinstance(spec, str) and spec.strip().lower() in ("lexical", "overlap"):
-        return LexicalRanker()
+
+def resolve_ranker(spec: Any) -> Any:
+    """The ``ranker`` option -> an object with ``rerank``; ``"none"``/``"lexical"`` give token overlap;
+    ``"mindact"`` or ``"cross-encoder:OWNER/NAME"`` / ``"bi-encoder:OWNER/NAME"`` load a hub model by name
+    (sentence-transformers downloads it where the hub is reachable)."""
+    from lumos.retrieval.rerank import BiEncoderReranker, CrossEncoderReranker, get_reranker
+
+    if isinstance(spec, str):
+        name = spec.strip()
+        if name.lower() in ("lexical", "overlap"):
+            return LexicalRanker()
+        if name.lower() == "mindact":
+            name = f"cross-encoder:{MINDACT_RANKER}"
+        kind, _, path = name.partition(":")
+        if (
+            kind.lower() in ("cross-encoder", "bi-encoder")
+            and _HUB_ID.match(path)
+            and not Path(path).exists()
+        ):
+            if name not in _HUB_RANKERS:
+                factory = CrossEncoderReranker if kind.lower() == "cross-encoder" else BiEncoderReranker
+                _HUB_RANKERS[name] = factory(path)
+            return _HUB_RANKERS[name]
+        spec = name
     ranker = get_reranker(spec)
     return ranker if ranker is not None else LexicalRanker()
 
