@@ -21,7 +21,6 @@ import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +64,7 @@ class Catalog:
 
 def demo_dir() -> Path:
     """lumos's hand-written demo shop (not the WebShop benchmark)."""
-    return Path(str(resources.files("lumos.web.webshop").joinpath("data")))
+    return Path(__file__).resolve().parent / "data"
 
 
 def load_catalog(data: str | Path | None = None) -> Catalog:
