@@ -113,16 +113,18 @@ def _qa_reply(request: dict[str, Any]) -> str:
 @pytest.mark.skipif(not STRATEGYQA.exists(), reason="the shared StrategyQA sample is not on this machine")
 def test_paper_protocol_on_the_openai_backend_with_a_separate_qa_model(tmp_path: Path, index_dir: Path) -> None:
     planner = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
+    grounder = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
     qa = FakeOpenAIServer(_qa_reply)
     scores = {}
-    with planner, qa:
+    with planner, grounder, qa:
         for protocol in ("paper", "lumos"):
             out = tmp_path / protocol
             result = CliRunner().invoke(app, [
                 "eval", "strategyqa", "--data", str(STRATEGYQA), "--limit", "2", "--no-progress",
                 "--method", "lumos-iterative", "--protocol", protocol, "--out", str(out),
-                "--backend", "openai", "--base-url", planner.base_url,
-                "--model", "ai2lumos/lumos_complex_qa_plan_iterative",
+                "--backend", "openai", "--base-url", planner.base_url, "--ground-base-url", grounder.base_url,
+                "--plan-model", "ai2lumos/lumos_complex_qa_plan_iterative",
+                "--ground-model", "ai2lumos/lumos_complex_qa_ground_iterative",
                 "--qa-model", "gpt-qa", "--qa-base-url", qa.base_url, "--index", str(index_dir),
             ])
             assert result.exit_code == 0, result.output
@@ -134,8 +136,10 @@ def test_paper_protocol_on_the_openai_backend_with_a_separate_qa_model(tmp_path:
     # the first two sample questions are true: the final QA call says yes, the sub-question said no
     assert scores == {"paper": 1.0, "lumos": 0.0}
     prompts = [r["prompt"] for r in planner.requests]
-    assert all(p.startswith("<|user|>\nPlease ") for p in prompts)  # the reference style, Tulu text
-    assert {r["max_tokens"] for r in planner.requests[: 2 * 3]} == {512}
+    assert all(p.startswith("<|user|>\nPlease provide a reasonable") for p in prompts)  # reference, Tulu
+    assert all(r["prompt"].startswith("<|user|>\nPlease ground") for r in grounder.requests)
+    assert {r["model"] for r in grounder.requests} == {"ai2lumos/lumos_complex_qa_ground_iterative"}
+    assert {r["max_tokens"] for r in planner.requests[:4]} == {512}
     asked = [r["messages"][-1]["content"] for r in qa.requests]
     assert all(r["model"] == "gpt-qa" for r in qa.requests)
     finals = [a for a in asked if "Must answer yes/no." in a]

@@ -9,7 +9,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from lumos.cli.options import QABackendOption, QABaseUrlOption, QAModelOption, StyleOption
+from lumos.cli.options import (
+    GroundBaseUrlOption,
+    QABackendOption,
+    QABaseUrlOption,
+    QAModelOption,
+    StyleOption,
+)
 
 METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
 
@@ -46,6 +52,7 @@ def command(
         typer.Option(help="lumos methods: use the shipped trained adapters (--no-trained: few-shot base)"),
     ] = True,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    ground_base_url: GroundBaseUrlOption = None,
     examples: Annotated[
         Optional[int],
         typer.Option(help="in-context demonstrations (default: 3 for an untrained model, else 0)"),
@@ -143,7 +150,10 @@ def command(
         )
         for name in methods
     }
-    setups = {name: replace(s, template=prompt_style.template) for name, s in setups.items()}
+    setups = {
+        name: replace(s, template=prompt_style.template, ground_base_url=ground_base_url if "-" in name else None)
+        for name, s in setups.items()
+    }
     last_use = {setup: k for k, setup in enumerate(setups[name] for name in methods)}
     loaded: dict[
         ModelSetup, tuple[Any, Any]

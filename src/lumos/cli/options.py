@@ -33,6 +33,10 @@ QABackendOption = Annotated[
     Optional[str],
     typer.Option(help="backend of --qa-model (default: --backend when openai or fake, else openai)"),
 ]
+GroundBaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(help="openai backend: the grounding model's server URL, when not --base-url's"),
+]
 QABaseUrlOption = Annotated[
     Optional[str],
     typer.Option(help="server URL of --qa-model (default: --base-url when on the same backend)"),
@@ -82,6 +86,7 @@ class ModelSetup:
     base_url: str | None
     untrained: bool  # the embedded base with no trained module behind it (driven few-shot)
     template: str = ""  # "tulu": the prompt style's models read Tulu turns (hf: chat_template, openai: /completions)
+    ground_base_url: str | None = None  # openai: the grounder's own server (default: base_url)
 
 
 def resolve_models(
@@ -149,7 +154,9 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
         # one model serves planner, grounder (and the QA tool): a conversation of each per task
         options.update(keep_conversations=min(2 * keep, 64), n_ctx=3072, batch_size=keep)
     planner = load_model(backend, plan_name, **options)
-    grounder = planner if ground_name == plan_name else load_model(backend, ground_name, **options)
+    ground_options = {**options, "base_url": setup.ground_base_url} if setup.ground_base_url else options
+    same = ground_name == plan_name and ground_options == options
+    grounder = planner if same else load_model(backend, ground_name, **ground_options)
     return planner, grounder
 
 
@@ -191,6 +198,7 @@ def build_agent(
     parallel: int = 32,
     style: str | None = None,
     qa: QAModelOptions | None = None,
+    ground_base_url: str | None = None,
 ) -> Agent:
     file_values = load_config_file(config_file)
     domain = overrides.get("domain") or file_values.get("domain", "maths")
@@ -211,7 +219,7 @@ def build_agent(
         formulation=formulation,
         use_shipped=use_shipped,
     )
-    setup = replace(setup, template=prompt_style.template)
+    setup = replace(setup, template=prompt_style.template, ground_base_url=ground_base_url)
     planner, grounder = load_setup(setup, parallel)
     untrained = setup.untrained
     if overrides.get("n_examples") is None and "n_examples" not in file_values:

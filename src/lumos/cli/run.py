@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from lumos.cli.options import (
+    GroundBaseUrlOption,
     QABackendOption,
     QABaseUrlOption,
     QAModelOption,
@@ -49,6 +50,7 @@ def command(
         Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")
     ] = None,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    ground_base_url: GroundBaseUrlOption = None,
     trained: Annotated[
         bool,
         typer.Option(
@@ -125,6 +127,7 @@ def command(
         parallel=len(tasks),
         style=style,
         qa=QAModelOptions(qa_model, qa_backend, qa_base_url),
+        ground_base_url=ground_base_url,
     )
     trajectories = agent.run(tasks, envs=envs)
     for traj, env in zip(trajectories, envs or [], strict=False):
