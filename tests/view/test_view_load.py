@@ -201,3 +201,12 @@ def test_record_fields_repeating_the_trace_are_not_stored_twice(tmp_path: Path) 
     assert [runs.images[k] for k in task["shots"]] == [runs.images[str(tmp_path / "shots" / "start.png")]]
     assert task["tok"] == [40, 8]  # the record gave no token counts: the trace's calls do
     assert task["stop"] == "finished"
+
+
+def test_values_shared_by_every_task_are_stored_once(tmp_path: Path) -> None:
+    run = load_runs([write_synthetic_run(tmp_path / "run", 6)]).runs[0]
+    assert run.common == {"domain": "maths", "formulation": "iterative"}
+    assert not any("domain" in t.get("extra", {}) for t in run.tasks)
+    step = run.tasks[0]["steps"][0]
+    assert step["res"][0]["a"].startswith("R1 = Calculator(") and "act" not in step  # shown with its result
+    assert page_json(render_html(load_runs([tmp_path / "run"])))["runs"][0]["common"] == run.common

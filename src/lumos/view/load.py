@@ -79,6 +79,8 @@ class Run:
     tasks: list[dict[str, Any]]
     metrics: dict[str, Any] = field(default_factory=dict)
     config: dict[str, Any] = field(default_factory=dict)
+    common: dict[str, Any] = field(default_factory=dict)
+    """Extra fields with one value in every task (the domain, the formulation), stored once here."""
 
     def summary(self) -> dict[str, Any]:
         """Counts the page shows at the top: right / wrong / failed, failures by kind, stop reasons, speed."""
@@ -137,6 +139,8 @@ def load_runs(paths: Iterable[Path], *, images: bool = True) -> RunSet:
     runs = [_load_one(Path(p), prompts, found if images else None) for p in paths]
     if not runs:
         raise ConfigError("give at least one path: an eval run directory, a trace file or an annotation directory")
+    for run in runs:
+        run.common = _hoist_common(run.tasks)
     labels = Counter(r.label for r in runs)
     for r in runs:
         if labels[r.label] > 1:
@@ -239,7 +243,7 @@ def _eval_task(rec: dict[str, Any], primary: str | None, prompts: Prompts, media
     if "prompt_tokens" in rec or "completion_tokens" in rec or "tok" not in task:
         task["tok"] = [int(rec.get("prompt_tokens") or 0), int(rec.get("completion_tokens") or 0)]
     if rec.get("model_seconds") is not None:
-        task["msecs"] = rec["model_seconds"]
+        task["msecs"] = _seconds(rec["model_seconds"])
     output = rec.get("output")
     if output and output != rec.get("answer"):
         task["out"] = _text(output)
@@ -372,8 +376,8 @@ def _trajectory_task(traj: dict[str, Any], prompts: Prompts, media: _Media) -> d
             sum(c.get("pt", 0) for s in steps for c in s.get("calls", [])),
             sum(c.get("ct", 0) for s in steps for c in s.get("calls", [])),
         ],
-        "secs": traj.get("seconds"),
-        "msecs": traj.get("model_seconds"),
+        "secs": _seconds(traj.get("seconds")),
+        "msecs": _seconds(traj.get("model_seconds")),
         "steps": steps,
     }
     meta = traj.get("meta")
@@ -391,8 +395,9 @@ def _trajectory_task(traj: dict[str, Any], prompts: Prompts, media: _Media) -> d
 def _step(step: dict[str, Any], prompts: Prompts, media: _Media) -> dict[str, Any]:
     out: dict[str, Any] = {"n": step.get("index", "")}
     out["sub"] = [_text(s.get("text", s) if isinstance(s, dict) else s) for s in step.get("subgoals") or []]
-    out["act"] = [_action_text(a) for a in step.get("actions") or []]
     out["res"] = [_result(r, media) for r in step.get("results") or [] if isinstance(r, dict)]
+    ran = {r["a"] for r in out["res"]}  # an executed action is shown with its result: keep the others only
+    out["act"] = [text for text in map(_action_text, step.get("actions") or []) if text not in ran]
     out["calls"] = [_call(c, prompts) for c in step.get("calls") or [] if isinstance(c, dict)]
     if isinstance(step.get("error"), dict):
         out["err"] = _error(step["error"])
@@ -415,7 +420,7 @@ def _error(err: dict[str, Any]) -> dict[str, str]:
 
 
 def _result(res: dict[str, Any], media: _Media) -> dict[str, Any]:
-    out: dict[str, Any] = {"a": _text(res.get("action", "")), "out": res.get("outputs") or {}, "s": res.get("seconds", 0)}
+    out: dict[str, Any] = {"a": _text(res.get("action", "")), "out": res.get("outputs") or {}, "s": _seconds(res.get("seconds"))}
     if isinstance(res.get("error"), dict):
         out["err"] = _error(res["error"])
     details = res.get("details")
@@ -434,7 +439,7 @@ def _call(call: dict[str, Any], prompts: Prompts) -> dict[str, Any]:
         "out": _text(call.get("output", "")),
         "pt": int(call.get("prompt_tokens") or 0),
         "ct": int(call.get("completion_tokens") or 0),
-        "s": call.get("seconds", 0),
+        "s": _seconds(call.get("seconds")),
     }
     if call.get("prompt"):
         out["prompt"] = prompts.add(call["prompt"])
@@ -516,6 +521,25 @@ def _annotation_task(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---- helpers ---------------------------------------------------------------------------------------------
+
+
+def _hoist_common(tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Move the ``extra`` fields that every task has with the same value out of the tasks."""
+    if len(tasks) < 2 or not all(t.get("extra") for t in tasks):
+        return {}
+    first = tasks[0]["extra"]
+    common = {k: v for k, v in first.items() if all(k in t["extra"] and t["extra"][k] == v for t in tasks)}
+    for t in tasks:
+        for k in common:
+            del t["extra"][k]
+        if not t["extra"]:
+            del t["extra"]
+    return common
+
+
+def _seconds(value: Any) -> float | None:
+    """Timings to 0.1 ms: more digits only make a 10,000-task page bigger."""
+    return round(float(value), 4) if isinstance(value, (int, float)) else None
 
 
 def _text(value: Any) -> str:

@@ -24,6 +24,7 @@ def page_data(runs: RunSet) -> dict[str, Any]:
                 "path": r.path,
                 "summary": r.summary(),
                 "config": r.config,
+                "common": r.common,
                 "tasks": r.tasks,
             }
             for r in runs.runs

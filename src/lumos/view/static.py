@@ -353,6 +353,12 @@ function card(run) {
       return chip;
     })));
   };
+  var common = Object.keys(run.common || {});
+  if (common.length) {
+    add(c, h("div", null, ["every task: "].concat(common.map(function (k) {
+      return h("span", "stat", k + " " + str(run.common[k]));
+    }))));
+  }
   add(c, chips("failures", m.failures, "f-kind", "bad"));
   add(c, chips("stop reasons", m.stops, "f-stop", ""));
   var where = h("span", "help", run.kind + ": " + run.path);
