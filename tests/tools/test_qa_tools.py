@@ -11,8 +11,7 @@ import pytest
 from lumos.errors import ConfigError, MissingDependencyError, ToolError, UndefinedVariableError
 from lumos.models.base import Conversation
 from lumos.models.fake import FakeModel
-from lumos.retrieval.index import SearchIndex, build_index
-from lumos.retrieval.readers import read_jsonl
+from lumos.retrieval.index import SearchIndex
 from lumos.retrieval.types import Page, Paragraph
 from lumos.tools.base import ExecutionContext, registry
 from lumos.tools.qa import (
@@ -25,15 +24,6 @@ from lumos.tools.qa import (
     resolve_context,
     split_context,
 )
-
-FIXTURES = Path(__file__).parents[1] / "retrieval" / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
-    out = tmp_path_factory.mktemp("qa") / "index"
-    build_index(read_jsonl(FIXTURES / "pages.jsonl"), out, source="pages.jsonl")
-    return SearchIndex(out)
 
 
 def user_prompt(conversation: Conversation) -> str:

@@ -1,7 +1,8 @@
 """The Lumos agent: planning -> grounding -> execution, batched across many tasks.
 
 Each round sends the plan prompts of every unfinished task to the planning model in one batch, then the
-ground prompts to the grounding model in one batch, then executes the actions task by task. Model mistakes
+ground prompts to the grounding model in one batch, then executes every task's actions together (the tool
+calls of the same position and tool across tasks batched, e.g. one QA model call for all tasks). Model mistakes
 (unparseable output, failing actions) are recorded on their step and, in Lumos-I, shown to the planner as
 the subgoal's result; the other tasks go on.
 """
@@ -19,7 +20,7 @@ from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Traj
 from lumos.models.base import Conversation, Generation, GenerationParams, Model
 from lumos.prompts.modules import ModulePrompts, PromptStyle
 from lumos.tools.base import Tool, registry
-from lumos.tools.executor import Executor
+from lumos.tools.executor import Executor, execute_batch
 
 
 @dataclass
@@ -215,15 +216,17 @@ class Agent:
             ground_outputs = self._generate(
                 "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
             )
-            # 3. execute, and remember the result for the planner
-            for e, text in zip(grounding, ground_outputs, strict=False):
-                step = steps[id(e)]
+            # 3. execute (every task's actions together), and remember the result for the planner
+            for e in grounding:
                 assert e.pending is not None
                 e.subgoals.append(e.pending.text)
                 e.pending = None
-                result = self._ground_and_execute(e, step, text)
+            results = self._ground_and_execute(
+                [(e, steps[id(e)], text) for e, text in zip(grounding, ground_outputs, strict=False)]
+            )
+            for e, result in zip(grounding, results, strict=False):
                 e.results.append(result)
-                self._record(e, step)
+                self._record(e, steps[id(e)])
         for e in episodes:
             if not e.done:
                 self._finish(e, "round_limit", on_done)
@@ -267,9 +270,9 @@ class Agent:
         outputs = self._generate(
             "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
         )
-        for e, text in zip(grounding, outputs, strict=False):
+        self._ground_and_execute([(e, steps[id(e)], text) for e, text in zip(grounding, outputs, strict=False)])
+        for e in grounding:
             step = steps[id(e)]
-            self._ground_and_execute(e, step, text)
             self._record(e, step)
             self._finish(e, "completed" if step.error is None else "action_error", on_done)
 
@@ -287,17 +290,31 @@ class Agent:
         )
         return _Episode(traj=traj, executor=executor)
 
-    def _ground_and_execute(self, e: _Episode, step: Step, text: str) -> str:
-        """Parse grounded actions, execute them, and return the text shown to the planner as the result."""
-        try:
-            actions: list[Action] = parse_actions(text)
-        except ParseError as exc:
-            step.error = StepError(module="ground", kind=exc.kind, message=str(exc))
-            e.actions.append(text.strip())
-            return f"an error: {exc}"
-        step.actions = actions
-        e.actions.append(render_actions(actions))
-        step.results = e.executor.execute(actions)
+    def _ground_and_execute(self, grounded: Sequence[tuple[_Episode, Step, str]]) -> list[str]:
+        """Parse each task's grounded actions, execute them all together (same-tool calls of different tasks
+        batched: :func:`~lumos.tools.executor.execute_batch`), and return the texts shown to the planners."""
+        shown: dict[int, str] = {}
+        jobs: list[tuple[_Episode, Step, list[Action]]] = []
+        for k, (e, step, text) in enumerate(grounded):
+            try:
+                actions: list[Action] = parse_actions(text)
+            except ParseError as exc:
+                step.error = StepError(module="ground", kind=exc.kind, message=str(exc))
+                e.actions.append(text.strip())
+                shown[k] = f"an error: {exc}"
+                continue
+            step.actions = actions
+            e.actions.append(render_actions(actions))
+            jobs.append((e, step, actions))
+        results = iter(execute_batch([(e.executor, actions) for e, _, actions in jobs]))
+        for k, (e, step, _) in enumerate(grounded):
+            if k not in shown:
+                step.results = next(results)
+                shown[k] = self._executed(e, step)
+        return [shown[k] for k in range(len(grounded))]
+
+    @staticmethod
+    def _executed(e: _Episode, step: Step) -> str:
         failed = next((r for r in step.results if r.error is not None), None)
         if failed is not None and failed.error is not None:
             step.error = failed.error

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Literal, overload
+from typing import Any, ClassVar, Literal, TypeVar, overload
 
-from lumos.errors import ConfigError, ToolError
+from lumos.errors import AgentStepError, ConfigError, ToolError
 from lumos.format.parse import split_args
 from lumos.models.base import GenerationParams, Message, Model
 from lumos.retrieval.types import Page, PageSource, Paragraph, clip, split_paragraphs
@@ -186,6 +186,32 @@ def resolve_source(spec: Any) -> PageSource:
 
 # ---------------------------------------------------------------------------------------------- tools
 
+T = TypeVar("T")
+
+
+def _outcome(fn: Callable[..., T], *args: Any) -> T | AgentStepError:
+    """``fn(*args)``, or the model mistake it raised: one call's outcome inside a tool's ``run_batch``."""
+    try:
+        return fn(*args)
+    except AgentStepError as exc:
+        return exc
+
+
+def _parsed(
+    parse: Callable[[str, ExecutionContext], T], calls: Sequence[tuple[str, ExecutionContext]]
+) -> tuple[list[Any], list[tuple[int, T]]]:
+    """Each call parsed: the outcomes so far (errors where parsing failed) and the ``(index, request)`` pairs."""
+    outcomes: list[Any] = [None] * len(calls)
+    requests: list[tuple[int, T]] = []
+    for k, (args, ctx) in enumerate(calls):
+        request = _outcome(parse, args, ctx)
+        if isinstance(request, AgentStepError):
+            outcomes[k] = request
+        else:
+            requests.append((k, request))
+    return outcomes, requests
+
+
 
 class KnowledgeQuery(Tool):
     name = "KnowledgeQuery"
@@ -204,9 +230,25 @@ class KnowledgeQuery(Tool):
         self.pages = max(1, pages)
 
     def run(self, args: str, ctx: ExecutionContext) -> Passages:
+        return self.lookup(self._query(args, ctx))
+
+    def run_batch(self, calls: Sequence[tuple[str, ExecutionContext]]) -> list[Passages | AgentStepError]:
+        """The queries of many episodes, each distinct query searched once."""
+        outcomes, requests = _parsed(self._query, calls)
+        found = {query: _outcome(self.lookup, query) for query in dict.fromkeys(q for _, q in requests)}
+        for k, query in requests:
+            outcomes[k] = found[query]
+        return outcomes
+
+    @staticmethod
+    def _query(args: str, ctx: ExecutionContext) -> str:
         query = _text_argument(re.sub(r"(?i)^\s*query\s*:", "", args), ctx)
         if not query:
             raise ToolError("KnowledgeQuery needs a query, e.g. KnowledgeQuery(Eiffel Tower)")
+        return query
+
+    def lookup(self, query: str) -> Passages:
+        """The page titled ``query``, else the best matching pages."""
         exact = self.source.get_page(query)
         pages = [exact] if exact is not None else self.source.search_pages(query, k=self.pages)
         items = tuple(p for page in pages for p in page.paragraph_objects())
@@ -239,6 +281,19 @@ class ParagraphRetrieve(Tool):
         self.candidates = max(candidates, top_k)
 
     def run(self, args: str, ctx: ExecutionContext) -> Passages:
+        query, paragraphs = self._request(args, ctx)
+        return self._passages(query, self.select(query, paragraphs))
+
+    def run_batch(self, calls: Sequence[tuple[str, ExecutionContext]]) -> list[Passages | AgentStepError]:
+        """The retrievals of many episodes, re-ranked in one call (:meth:`select_many`)."""
+        outcomes, requests = _parsed(self._request, calls)
+        chosen = self.select_many([request for _, request in requests])
+        for (k, (query, _)), paragraphs in zip(requests, chosen, strict=True):
+            outcomes[k] = self._passages(query, paragraphs)
+        return outcomes
+
+    @staticmethod
+    def _request(args: str, ctx: ExecutionContext) -> tuple[str, list[Paragraph]]:
         context_arg, query_arg = split_context(args, "Query")
         query = _text_argument(query_arg, ctx)
         if not context_arg:
@@ -248,24 +303,49 @@ class ParagraphRetrieve(Tool):
         paragraphs = resolve_context(context_arg, ctx)
         if not paragraphs:
             raise ToolError("the context given to ParagraphRetrieve is empty")
-        return Passages(tuple(self.select(query, paragraphs)), query=query, preview="all", clip_chars=500)
+        return query, paragraphs
+
+    @staticmethod
+    def _passages(query: str, paragraphs: list[Paragraph]) -> Passages:
+        return Passages(tuple(paragraphs), query=query, preview="all", clip_chars=500)
 
     def select(self, query: str, paragraphs: Sequence[Paragraph]) -> list[Paragraph]:
-        """BM25 over the paragraphs, re-ranking of the best ``candidates``, then the ``top_k``.
+        """BM25 over the paragraphs, re-ranking of the best ``candidates``, then the ``top_k``
+        (:meth:`select_many` with one request).
 
         With a re-ranker the final order fuses the BM25 rank and the re-ranker's rank (reciprocal rank
         fusion, k = 60; a paragraph without any query word gets no BM25 share). On the FanOutQA
         sub-questions (``benchmarks/retrieval.py``) fusion beat both BM25 alone and the dense order alone:
         recall@1 0.860 against 0.824 and 0.806. Scores are the BM25 scores, or the fused scores.
         """
+        return self.select_many([(query, paragraphs)])[0]
+
+    def select_many(self, requests: Sequence[tuple[str, Sequence[Paragraph]]]) -> list[list[Paragraph]]:
+        """:meth:`select` for many ``(query, paragraphs)`` requests, with one re-ranker call for all of them
+        (:func:`rerank_many`)."""
         from lumos.retrieval.index import bm25_scores
 
-        texts = [f"{p.title}\n{p.text}" if p.title else p.text for p in paragraphs]
-        lexical = bm25_scores(query, texts)
-        order = sorted(range(len(paragraphs)), key=lambda i: (-lexical[i], i))[: self.candidates]
+        lexical, orders, candidates = [], [], []
+        for k, (query, paragraphs) in enumerate(requests):
+            texts = [f"{p.title}\n{p.text}" if p.title else p.text for p in paragraphs]
+            scores = bm25_scores(query, texts)
+            order = sorted(range(len(paragraphs)), key=lambda i: (-scores[i], i))[: self.candidates]
+            lexical.append(scores)
+            orders.append(order)
+            if self.reranker is not None and len(order) > 1:
+                candidates.append((k, (query, [texts[i] for i in order])))
+        dense = rerank_many(self.reranker, [request for _, request in candidates])
+        by_request = {k: scores for (k, _), scores in zip(candidates, dense, strict=True)}
+        return [
+            self._fuse(paragraphs, lexical[k], orders[k], by_request.get(k))
+            for k, (_, paragraphs) in enumerate(requests)
+        ]
+
+    def _fuse(
+        self, paragraphs: Sequence[Paragraph], lexical: list[float], order: list[int], dense: list[float] | None
+    ) -> list[Paragraph]:
         scores = {i: lexical[i] for i in order}
-        if self.reranker is not None and len(order) > 1:
-            dense = [float(s) for s in self.reranker.rerank(query, [texts[i] for i in order])]
+        if dense is not None:
             if len(dense) != len(order):
                 raise ConfigError(f"the reranker gave {len(dense)} scores for {len(order)} passages")
             by_dense = sorted(range(len(order)), key=lambda j: (-dense[j], j))
@@ -282,6 +362,21 @@ class ParagraphRetrieve(Tool):
             Paragraph(paragraphs[i].title, paragraphs[i].text, scores[i], paragraphs[i].position)
             for i in chosen
         ]
+
+
+def rerank_many(reranker: Any, requests: Sequence[tuple[str, Sequence[str]]]) -> list[list[float]]:
+    """Each ``(query, passages)`` request's re-ranker scores, in as few model calls as the re-ranker allows:
+    its own ``rerank_many``; for a bi-encoder (``embed``), one embedding call over every distinct text;
+    else ``rerank`` request by request."""
+    if not requests:
+        return []
+    if callable(getattr(reranker, "rerank_many", None)):
+        return [[float(x) for x in scores] for scores in reranker.rerank_many(requests)]
+    if callable(getattr(reranker, "embed", None)):
+        texts = list(dict.fromkeys(t for query, passages in requests for t in (query, *passages)))
+        vectors = dict(zip(texts, reranker.embed(texts), strict=True))
+        return [[float(vectors[p] @ vectors[q]) for p in passages] for q, passages in requests]
+    return [[float(x) for x in reranker.rerank(q, passages)] for q, passages in requests]
 
 
 def is_yes_no_question(question: str) -> bool:
@@ -355,31 +450,61 @@ class QA(Tool):
         return self.qa_model
 
     def run(self, args: str, ctx: ExecutionContext) -> str:
+        return self.answer(*self._request(args, ctx))
+
+    def run_batch(self, calls: Sequence[tuple[str, ExecutionContext]]) -> list[str | AgentStepError]:
+        """The questions of many episodes, each stage of :meth:`answer_many` one batched model call."""
+        outcomes, requests = _parsed(self._request, calls)
+        answers = _outcome(self.answer_many, [request for _, request in requests])
+        for n, (k, _) in enumerate(requests):
+            outcomes[k] = answers if isinstance(answers, AgentStepError) else answers[n]
+        return outcomes
+
+    @staticmethod
+    def _request(args: str, ctx: ExecutionContext) -> tuple[str, list[Paragraph]]:
         context_arg, question_arg = split_context(args, "Question")
         question = _text_argument(question_arg, ctx)
         if not question:
             raise ToolError("QA needs a question, e.g. QA([R2], Question: Where is the Eiffel Tower?)")
-        paragraphs = resolve_context(context_arg, ctx) if context_arg else []
-        return self.answer(question, paragraphs)
+        return question, resolve_context(context_arg, ctx) if context_arg else []
 
     def answer(self, question: str, paragraphs: Sequence[Paragraph]) -> str:
+        return self.answer_many([(question, paragraphs)])[0]
+
+    def answer_many(self, requests: Sequence[tuple[str, Sequence[Paragraph]]]) -> list[str]:
+        """Brief answers, with the paper's fall-backs, each stage one batched model call: the question with
+        its context; without it where that gave no answer (the model's own knowledge); a forced yes or no
+        for a yes/no question whose answer is neither."""
         model = self._model()
-        context = self._context_text(paragraphs)
-        answer = NO_ANSWER
-        if context:
-            answer = self._ask(model, self._with_context(context, question))
-        if is_no_answer(answer):  # the paper's fall-back: the model's own knowledge
-            answer = self._ask(model, f"Question: {question}\nAnswer from your own knowledge.\nAnswer:")
-        if is_yes_no_question(question):
-            verdict = yes_or_no(answer)
-            if verdict is None:
-                where = f"Context:\n{context}\n\n" if context else ""
-                forced = self._ask(
-                    model, f'{where}Question: {question}\nReply with only "yes" or "no".\nAnswer:'
-                )
-                verdict = yes_or_no(forced) or "no"
-            return verdict
-        return NO_ANSWER if is_no_answer(answer) else answer
+        questions = [question for question, _ in requests]
+        contexts = [self._context_text(paragraphs) for _, paragraphs in requests]
+        answers = [NO_ANSWER] * len(requests)
+        self._ask_some(
+            model, answers, {k: self._with_context(c, questions[k]) for k, c in enumerate(contexts) if c}
+        )
+        self._ask_some(  # the paper's fall-back: the model's own knowledge
+            model,
+            answers,
+            {
+                k: f"Question: {q}\nAnswer from your own knowledge.\nAnswer:"
+                for k, q in enumerate(questions)
+                if is_no_answer(answers[k])
+            },
+        )
+        undecided = {
+            k: self._yes_no_prompt(contexts[k], q)
+            for k, q in enumerate(questions)
+            if is_yes_no_question(q) and yes_or_no(answers[k]) is None
+        }
+        forced = dict.fromkeys(undecided, "")
+        self._ask_some(model, forced, undecided)
+        out = []
+        for k, (question, answer) in enumerate(zip(questions, answers, strict=True)):
+            if is_yes_no_question(question):
+                out.append(yes_or_no(forced[k]) or "no" if k in forced else yes_or_no(answer) or "no")
+            else:
+                out.append(NO_ANSWER if is_no_answer(answer) else answer)
+        return out
 
     def _context_text(self, paragraphs: Sequence[Paragraph]) -> str:
         lines: list[str] = []
@@ -402,12 +527,21 @@ class QA(Tool):
             f'Answer the question from the context. If the context does not say, reply "{NO_ANSWER}".\nAnswer:'
         )
 
-    def _ask(self, model: Model, prompt: str) -> str:
-        conversation: list[Message] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": prompt},
+    @staticmethod
+    def _yes_no_prompt(context: str, question: str) -> str:
+        where = f"Context:\n{context}\n\n" if context else ""
+        return f'{where}Question: {question}\nReply with only "yes" or "no".\nAnswer:'
+
+    def _ask_some(self, model: Model, answers: Any, prompts: dict[int, str]) -> None:
+        """Ask the ``prompts`` (by request index) in one batch; put the cleaned answers into ``answers``."""
+        if not prompts:
+            return
+        conversations: list[list[Message]] = [
+            [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}]
+            for prompt in prompts.values()
         ]
-        generations = model.generate([conversation], self.params)
-        if not generations:
-            raise ToolError("the QA model returned no generation")
-        return clean_answer(generations[0].text)
+        generations = model.generate(conversations, self.params)
+        if len(generations) != len(conversations):
+            raise ToolError(f"the QA model returned {len(generations)} answers for {len(conversations)} questions")
+        for k, generation in zip(prompts, generations, strict=True):
+            answers[k] = clean_answer(generation.text)
