@@ -66,6 +66,9 @@ def command(
         Optional[str], typer.Option(help="hotpotqa: model judging answers CORRECT/INCORRECT")
     ] = None,
     judge_backend: Annotated[str, typer.Option(help="backend of the judge model")] = "openai",
+    judge_base_url: Annotated[
+        Optional[str], typer.Option(help="server URL of the judge model (default: --base-url)")
+    ] = None,
     label: Annotated[
         Optional[str], typer.Option(help="name of the model set-up in reports (default: derived)")
     ] = None,
@@ -124,7 +127,9 @@ def command(
     prompt_style = choose_style(style or file_values.get("style"), None, [model, plan_model, ground_model])
     qa_loaded = QAModelOptions(qa_model, qa_backend, qa_base_url).load(backend, base_url)
     judge = (
-        load_model(judge_backend, judge_model, **({"base_url": base_url} if base_url else {}))
+        load_model(
+            judge_backend, judge_model, **({"base_url": judge_base_url or base_url} if judge_base_url or base_url else {})
+        )
         if judge_model
         else None
     )
