@@ -12,10 +12,14 @@ app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pret
 
 @app.command("build")
 def build_command(
-    inputs: Annotated[
-        list[Path], typer.Argument(help="annotation folders (lumos annotate --out), or a folder of them")
-    ],
     out: Annotated[Path, typer.Option(help="output folder for train/ and heldout/ module files")],
+    inputs: Annotated[
+        Optional[list[Path]],
+        typer.Argument(
+            help="annotation folders (lumos annotate --out), or a folder of them (--domain web: default the "
+            "Mind2Web demo set, annotated teacher-free into OUT/annotations)"
+        ),
+    ] = None,
     exclude: Annotated[
         Optional[list[str]],
         typer.Option(
@@ -51,7 +55,17 @@ def build_command(
 
     from lumos.cli.options import choose_style
     from lumos.data.build import MODULES, build, parse_weights
+    from lumos.errors import ConfigError
 
+    modules = module or MODULES
+    if domain == "web":  # web annotations have no answer: the planner and grounder, both formulations
+        modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
+        if not inputs:
+            from lumos.web.annotate import web_demo_inputs
+
+            inputs = web_demo_inputs(out)
+    if not inputs:
+        raise ConfigError("give annotation folders (lumos annotate --out); only --domain web has built-in ones")
     report = build(
         inputs,
         out,
@@ -59,7 +73,7 @@ def build_command(
         exclude=exclude or [],
         heldout=heldout,
         seed=seed,
-        modules=module or MODULES,
+        modules=modules,
         style=choose_style(style, prompts, []),
         domain=domain,
     )
