@@ -86,7 +86,7 @@ def test_annotation_directory(tmp_path: Path) -> None:
     kept, rejected = run.tasks
     assert kept["ok"] is True and kept["steps"][0]["act"] == ["R1 = Calculator(6 * 7)"]
     assert rejected["ok"] is False and rejected["fail"] == "wrong_answer" and "zoo" in rejected["err"]
-    assert rejected["steps"][0]["sub"] == ["Divide."]
+    assert rejected["steps"][0]["sub"] == ["Divide."] and rejected["pred"] == "zoo" and kept["pred"] == "42"
     assert run.summary()["failures"] == {"wrong_answer": 1}
 
 

@@ -513,6 +513,7 @@ def _annotation_task(rec: dict[str, Any]) -> dict[str, Any]:
         "id": str(rec.get("id") or ""),
         "q": _text(rec.get("task") or ""),
         "gold": rec.get("answer"),
+        "pred": _text(results[-1]) if results else None,  # what executing the annotation gave
         "steps": steps,
     }
     if extra:

@@ -342,7 +342,7 @@ function card(run) {
     stats.push([k + (k === m.primary ? " (primary)" : ""), num(100 * m.scores[k], 1) + "%"]);
   });
   if (m.examples_per_second !== null && m.examples_per_second !== undefined) stats.push(["examples/s", m.examples_per_second]);
-  stats.push(["tokens", m.tokens[0] + " / " + m.tokens[1]]);
+  if (m.tokens[0] || m.tokens[1]) stats.push(["tokens", m.tokens[0] + " / " + m.tokens[1]]);
   add(c, h("div", null, stats.map(function (s) { return h("span", "stat", [s[0] + ": ", h("b", null, String(s[1]))]); })));
   var chips = function (title, counts, id, cls) {
     var keys = Object.keys(counts || {});
