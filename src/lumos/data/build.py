@@ -45,6 +45,8 @@ MODULES = (
 )
 
 ALL_DOMAINS = "all"
+DOMAIN_GROUPS = {"web": ("web", "miniwob")}
+"""``--domain web`` also takes MiniWoB++ demonstrations (same tools; their prompts show the page state)."""
 
 # Boilerplate that some generators append to questions; ignored when comparing questions.
 _BOILERPLATE = [
@@ -313,7 +315,7 @@ def build(
     kept: dict[str, list[tuple[Annotation, dict[str, list[Message]]]]] = defaultdict(list)
     for a in read_annotations(annotation_files(inputs)):
         report.read += 1
-        if domain != ALL_DOMAINS and a.domain != domain:
+        if domain != ALL_DOMAINS and a.domain not in DOMAIN_GROUPS.get(domain, (domain,)):
             report.other_domain[a.domain] += 1
             continue
         key = normalize_question(a.task)

@@ -68,3 +68,19 @@ def test_the_solvable_suite_is_what_the_solver_solves() -> None:
     from lumos.web.miniwob.solver import SOLVERS
 
     assert set(SUITES["solvable"]) == set(SOLVERS)
+
+
+def test_the_planner_is_not_asked_again_once_the_task_has_ended() -> None:
+    from lumos.format.parse import STOP_SENTENCE
+    from lumos.models.base import GenerationParams
+    from lumos.models.fake import FakeModel
+    from lumos.web.miniwob.evaluate import StopWhenTaskEnded
+
+    model = FakeModel(default="Subgoal 2: Click the Submit button.")
+    ended = [
+        {"role": "user", "content": "The result of Subgoal 1 is The task has ended (success, reward 1)."}
+    ]
+    going = [{"role": "user", "content": "The result of Subgoal 1 is [3] <input id=tt>"}]
+    out = StopWhenTaskEnded(model).generate([ended, going, ended], GenerationParams())
+    assert [g.text for g in out] == [STOP_SENTENCE, "Subgoal 2: Click the Submit button.", STOP_SENTENCE]
+    assert model.calls == [going]

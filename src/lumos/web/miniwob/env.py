@@ -32,6 +32,8 @@ from lumos.web.page import Element, Operation
 log = logging.getLogger(__name__)
 
 DEFAULT_EPISODE_SECONDS = 600.0
+ENDED = "The task has ended ("
+"""How the page state after the end of an episode begins."""
 TYPEABLE_INPUTS = {"text", "password", "email", "number", "search", "tel", "url", "date", "time", ""}
 
 
@@ -87,20 +89,26 @@ class PageOptions:
 class Browser:
     """One headless Chromium, reused across episodes and tasks (the page is reloaded when the task changes)."""
 
-    def __init__(self, index: int = 0, *, width: int = 1024, height: int = 768) -> None:
+    def __init__(self, index: int = 0, *, width: int = 1024, height: int = 768, attempts: int = 2) -> None:
         from lumos.browser import INSTALL_HINT, start_chrome
 
         self.index = index
         self.task: str | None = None
         self.instance: Any = None
-        try:
-            self.driver = start_chrome(width=width, height=height)
-        except ConfigError:
-            raise
-        except Exception as exc:  # selenium's SessionNotCreated, a missing driver, an OS error
-            raise BrowserStartError(
-                f"Chromium would not start ({type(exc).__name__}: {str(exc).strip()[:300]}); {INSTALL_HINT}"
-            ) from exc
+        for attempt in range(attempts):
+            try:
+                self.driver = start_chrome(width=width, height=height)
+                break
+            except ConfigError:
+                raise
+            except Exception as exc:  # SessionNotCreated, a busy machine's time-out, an OS error
+                if attempt + 1 < attempts:
+                    log.warning("browser %d did not start (%s); trying again", index, type(exc).__name__)
+                    continue
+                raise BrowserStartError(
+                    f"Chromium would not start after {attempts} tries ({type(exc).__name__}: "
+                    f"{str(exc).strip()[:300]}); check that it runs, or {INSTALL_HINT}"
+                ) from exc
         self.driver.implicitly_wait(0)
 
     def open(self, task: str) -> Any:
@@ -243,7 +251,7 @@ class MiniWoBPage:
         if result.done:
             outcome = "success" if result.reward > 0 else "failure"
             why = f": {result.reason}" if result.reason else ""
-            return f"The task has ended ({outcome}, reward {result.reward:g}{why})."
+            return f"{ENDED}{outcome}, reward {result.reward:g}{why})."
         lines = [e.describe() for e in self.elements()]
         text = "\n".join(lines)
         limit = self.options.observation_chars

@@ -31,13 +31,13 @@ from lumos.agent.agent import Agent, AgentConfig
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
 from lumos.eval.runner import PredictionStore, _check_same_run
-from lumos.format.parse import parse_actions
+from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
-from lumos.models.base import GenerationParams, Message, Model
+from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
 from lumos.prompts.modules import ModulePrompts
 from lumos.tools.base import ExecutionContext, Tool, registry
 from lumos.tools.executor import Executor
-from lumos.web.miniwob.env import BrowserStartError, MiniWoBPage, PageOptions
+from lumos.web.miniwob.env import ENDED, BrowserStartError, MiniWoBPage, PageOptions
 from lumos.web.miniwob.pool import BrowserPool
 from lumos.web.miniwob.tasks import resolve_tasks
 
@@ -169,13 +169,29 @@ class DirectMethod:
         return out
 
 
+class StopWhenTaskEnded(Model):
+    """The planner, except on a turn whose last result says the MiniWoB task has ended: an ended episode
+    is terminal (gym's ``terminated``), so that turn is answered with the stop sentence (0 tokens, recorded
+    as such) instead of asking the model for subgoals that could no longer change the reward."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.name = getattr(model, "name", "model")
+
+    def generate(self, conversations: Sequence[Conversation], params: GenerationParams) -> list[Generation]:
+        ended = [bool(c) and ENDED in c[-1]["content"] for c in conversations]
+        asked = [c for c, e in zip(conversations, ended, strict=True) if not e]
+        answers = iter(self.model.generate(asked, params) if asked else [])
+        return [Generation(STOP_SENTENCE) if e else next(answers) for e in ended]
+
+
 def make_runner(run: MethodRun, tools: Callable[[], list[Tool]]) -> Callable[..., list[Trajectory]]:
     """``(tasks, ids, envs) -> trajectories`` for ``run.method``."""
     if run.method == "direct":
         return DirectMethod(run.grounder, run.config, tools).run
     if run.method in ("lumos-iterative", "lumos-onetime"):
         config = AgentConfig(**{**run.config.__dict__, "formulation": run.method.split("-", 1)[1]})
-        agent = Agent(run.planner, run.grounder, config, tools=tools)
+        agent = Agent(StopWhenTaskEnded(run.planner), run.grounder, config, tools=tools)
         return lambda tasks, ids, envs: agent.run(tasks, ids=ids, envs=envs)
     raise ConfigError(f"miniwob has no method {run.method!r}; choose from: {', '.join(METHODS)}")
 

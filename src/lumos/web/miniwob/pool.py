@@ -34,8 +34,9 @@ class BrowserPool:
         self.browsers: list[Browser] = []
         self.restarts = 0
         atexit.register(self.close)
-        try:
-            self.browsers = self.map(lambda i: factory(i), range(size))
+        try:  # one after another: starting several Chromiums at once on a busy machine times them out
+            for i in range(size):
+                self.browsers.append(factory(i))
         except BaseException:
             self.close()
             raise
@@ -55,12 +56,8 @@ class BrowserPool:
         with ThreadPoolExecutor(max_workers=min(len(items), max(self.size, 1))) as ex:
             futures = [ex.submit(fn, x) for x in items]
             errors = [f.exception() for f in futures]
-            started = [f.result() for f, e in zip(futures, errors, strict=True) if e is None]
         first = next((e for e in errors if e is not None), None)
         if first is not None:
-            for value in started:  # do not leak what did start (browsers, when starting the pool)
-                if isinstance(value, Browser):
-                    value.quit()
             raise first
         return [f.result() for f in futures]
 

@@ -223,3 +223,39 @@ def write_demonstrations(demos: list[Demonstration], path: Path) -> int:
         for ann in kept:
             f.write(json.dumps(ann.model_dump()) + "\n")
     return len(kept)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m lumos.web.miniwob.solver --out DIR``: write reward-verified demonstrations to
+    ``DIR/annotations.jsonl`` (what ``lumos data build --domain web`` reads beside Mind2Web's), and the
+    rejected episodes with their reasons to ``DIR/rejected.jsonl``."""
+    import argparse
+
+    from lumos.web.miniwob.pool import BrowserPool
+    from lumos.web.miniwob.tasks import resolve_tasks
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: every solvable one)")
+    parser.add_argument("--episodes", type=int, default=10, help="episodes per task")
+    parser.add_argument("--seed", type=int, default=1, help="seeds 1000*SEED+k (eval uses SEED 0)")
+    parser.add_argument("--ranker", default="dense", help="element ranker that grounds the QUERY")
+    args = parser.parse_args(argv)
+    tasks = resolve_tasks(args.tasks) if args.tasks else sorted(SOLVERS)
+    demos: list[Demonstration] = []
+    with BrowserPool(1) as pool:
+        for task in tasks:
+            for k in range(args.episodes):
+                page = MiniWoBPage(pool.browsers[0], task, 1000 * args.seed + k, episode_id=f"{task}-s{k}")
+                page.reset()
+                demos.append(solve(page, ranker=args.ranker))
+    kept = write_demonstrations(demos, args.out / "annotations.jsonl")
+    with (args.out / "rejected.jsonl").open("w") as f:
+        for d in demos:
+            if not d.accepted:
+                f.write(json.dumps({"id": d.annotation.id, "reward": d.reward, "reason": d.reason}) + "\n")
+    print(f"{kept} of {len(demos)} episodes rewarded and kept -> {args.out / 'annotations.jsonl'}")
+
+
+if __name__ == "__main__":
+    main()
