@@ -138,6 +138,7 @@ def test_untrusted_text_cannot_end_the_data_element(tmp_path: Path) -> None:
     assert "<" not in data_part and ">" not in data_part
     assert page_json(html)["runs"][0]["tasks"][0]["q"] == HOSTILE
     assert json.loads(embed_json({"x": "a\u2028b</script>&"})) == {"x": "a\u2028b</script>&"}
+    assert json.loads(embed_json({"f1": float("nan"), "n": [float("inf"), 1.5]})) == {"f1": None, "n": [None, 1.5]}
     assert "script-src 'nonce-" in html and "default-src 'none'" in html
 
 

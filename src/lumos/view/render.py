@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import secrets
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,10 @@ def page_data(runs: RunSet) -> dict[str, Any]:
 def embed_json(data: Any) -> str:
     """JSON safe inside a ``<script>`` element: ``<``, ``>`` and ``&`` escaped, so ``</script>`` or
     ``<!--`` in a trajectory cannot end the element early."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    try:
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str, allow_nan=False)
+    except ValueError:  # NaN or infinity (a score of nothing): not JSON, so the page would not parse it
+        text = json.dumps(_finite(data), ensure_ascii=False, separators=(",", ":"), default=str)
     return (
         text.replace("<", "\\u003c")
         .replace(">", "\\u003e")
@@ -46,6 +50,16 @@ def embed_json(data: Any) -> str:
         .replace("\u2028", "\\u2028")
         .replace("\u2029", "\\u2029")
     )
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def render_html(runs: RunSet) -> str:

@@ -309,7 +309,10 @@ function taskView(t) {
   var box = h("div", "task", [h("h2", null, [t.id, h("span", "badge b-" + s, TITLE[s])]), h("div", "q", t.q), kv(facts)]);
   if (t.err) add(box, errorBox({ kind: t.fail, message: t.err }));
   if (t.out) add(box, h("details", null, [h("summary", null, "model output"), h("pre", null, t.out)]));
-  (t.shots || []).forEach(function (k) { add(box, details({ screenshot: k })); });
+  if (t.shots && t.shots.length) {
+    add(box, h("div", "help", "screenshots of the task not tied to a step:"));
+    t.shots.forEach(function (k) { add(box, details({ screenshot: k })); });
+  }
   if (t.extra) add(box, h("details", null, [h("summary", null, "other fields"), kv(t.extra)]));
   if (t.meta) add(box, h("details", null, [h("summary", null, "task facts (meta)"), kv(t.meta)]));
   var steps = t.steps || [];
