@@ -83,6 +83,10 @@ def evaluate(run: MethodRun) -> dict[str, Any]:
     from lumos.eval.runner import PredictionStore, _check_same_run
 
     tasks = load_tasks(run.data, run.limit)
+    if run.data is None:
+        import sys
+
+        print(f"mind2web: {DEMO_NOTE}; pass --data for the released data", file=sys.stderr)
     ranker_spec = run.options.get("ranker") or "dense"
     config = {
         **run.settings,
