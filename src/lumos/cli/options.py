@@ -133,7 +133,7 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
         options["base_url"] = setup.base_url
     if setup.template == "tulu" and backend == "openai":
         options["use_chat"] = False  # a server of the released checkpoints gets the Tulu text as it is
-    elif setup.template == "tulu" and backend == "hf" and not (plan_adapter or ground_adapter):
+    elif setup.template == "tulu" and backend in ("hf", "llamacpp") and not (plan_adapter or ground_adapter):
         options["chat_template"] = "tulu"
     if backend == "hf" and (plan_adapter or ground_adapter) and plan_name == ground_name:
         from lumos.models.hf import load_shared_base
