@@ -354,7 +354,7 @@ def _load_trace(path: Path, prompts: Prompts, images: dict[str, str] | None) -> 
     tasks = []
     for n, rec in enumerate(records, 1):
         task = _trajectory_task(rec, prompts, media)
-        task["id"] = task["id"] or f"{path.stem}-{n}"
+        task["id"] = task["id"] or f"task-{n}"  # traces of one task list align by position
         tasks.append(_prune(task))
     return Run(path.name, "trace", str(path), tasks)
 
