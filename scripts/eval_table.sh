@@ -21,5 +21,5 @@ for bench in ${BENCHES:-gsm8k svamp strategyqa hotpotqa}; do
 done
 echo "== done $(date +%T)"
 if [ -z "${BENCHES:-}" ]; then
-  .venv/bin/lumos report $OUT/*/* --out docs/table.md --chart docs/table.png
+  .venv/bin/lumos report $OUT/*/* --out docs/table.md --chart docs/table.png --no-views
 fi
