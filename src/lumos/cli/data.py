@@ -17,7 +17,8 @@ def build_command(
         Optional[list[Path]],
         typer.Argument(
             help="annotation folders (lumos annotate --out), or a folder of them (--domain web: default the "
-            "Mind2Web demo set, annotated teacher-free into OUT/annotations)"
+            "Mind2Web demo set, annotated teacher-free, and MiniWoB++ scripted demonstrations, both into "
+            "OUT/annotations)"
         ),
     ] = None,
     exclude: Annotated[
@@ -62,8 +63,9 @@ def build_command(
         modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
         if not inputs:
             from lumos.web.annotate import web_demo_inputs
+            from lumos.web.miniwob.solver import miniwob_demo_inputs
 
-            inputs = web_demo_inputs(out)
+            inputs = [*web_demo_inputs(out), *miniwob_demo_inputs(out)]
     if not inputs:
         raise ConfigError("give annotation folders (lumos annotate --out); only --domain web has built-in ones")
     report = build(

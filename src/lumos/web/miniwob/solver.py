@@ -225,13 +225,52 @@ def write_demonstrations(demos: list[Demonstration], path: Path) -> int:
     return len(kept)
 
 
+def write_demo_folder(
+    out: Path, tasks: list[str], episodes: int = 5, seed: int = 1, ranker: Any = "dense"
+) -> tuple[int, int]:
+    """Solve ``episodes`` seeded episodes of each task in one browser; write ``out/annotations.jsonl`` (the
+    rewarded ones) and ``out/rejected.jsonl`` (the others, with reasons). Returns (kept, tried).
+    Seeds are ``1000 * seed + k``: with the default seed 1 none is an episode ``lumos eval miniwob`` scores."""
+    from lumos.web.miniwob.pool import BrowserPool
+
+    demos: list[Demonstration] = []
+    with BrowserPool(1) as pool:
+        for task in tasks:
+            for k in range(episodes):
+                page = MiniWoBPage(pool.browsers[0], task, 1000 * seed + k, episode_id=f"{task}-s{seed}-{k}")
+                page.reset()
+                demos.append(solve(page, ranker=ranker))
+    kept = write_demonstrations(demos, out / "annotations.jsonl")
+    with (out / "rejected.jsonl").open("w") as f:
+        for d in demos:
+            if not d.accepted:
+                f.write(json.dumps({"id": d.annotation.id, "reward": d.reward, "reason": d.reason}) + "\n")
+    return kept, len(demos)
+
+
+def miniwob_demo_inputs(out: str | Path, episodes: int = 5) -> list[Path]:
+    """The MiniWoB++ demonstrations that ``lumos data build --domain web`` takes beside Mind2Web's when
+    given no inputs: written once under ``OUT/annotations/miniwob`` (reused after), or none where there is
+    no browser (a note says so)."""
+    from lumos.browser import INSTALL_HINT, find_browser
+
+    folder = Path(out) / "annotations" / "miniwob"
+    if (folder / "annotations.jsonl").is_file():
+        return [folder]
+    if find_browser() is None:
+        print(f"note: no MiniWoB++ demonstrations (no Chromium here: {INSTALL_HINT})")
+        return []
+    kept, tried = write_demo_folder(folder, sorted(SOLVERS), episodes)
+    print(f"MiniWoB++: {kept} of {tried} scripted episodes rewarded and kept -> {folder}")
+    return [folder]
+
+
 def main(argv: list[str] | None = None) -> None:
     """``python -m lumos.web.miniwob.solver --out DIR``: write reward-verified demonstrations to
     ``DIR/annotations.jsonl`` (what ``lumos data build --domain web`` reads beside Mind2Web's), and the
     rejected episodes with their reasons to ``DIR/rejected.jsonl``."""
     import argparse
 
-    from lumos.web.miniwob.pool import BrowserPool
     from lumos.web.miniwob.tasks import resolve_tasks
 
     parser = argparse.ArgumentParser(description=main.__doc__)
@@ -242,19 +281,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--ranker", default="dense", help="element ranker that grounds the QUERY")
     args = parser.parse_args(argv)
     tasks = resolve_tasks(args.tasks) if args.tasks else sorted(SOLVERS)
-    demos: list[Demonstration] = []
-    with BrowserPool(1) as pool:
-        for task in tasks:
-            for k in range(args.episodes):
-                page = MiniWoBPage(pool.browsers[0], task, 1000 * args.seed + k, episode_id=f"{task}-s{k}")
-                page.reset()
-                demos.append(solve(page, ranker=args.ranker))
-    kept = write_demonstrations(demos, args.out / "annotations.jsonl")
-    with (args.out / "rejected.jsonl").open("w") as f:
-        for d in demos:
-            if not d.accepted:
-                f.write(json.dumps({"id": d.annotation.id, "reward": d.reward, "reason": d.reason}) + "\n")
-    print(f"{kept} of {len(demos)} episodes rewarded and kept -> {args.out / 'annotations.jsonl'}")
+    kept, tried = write_demo_folder(args.out, tasks, args.episodes, args.seed, args.ranker)
+    print(f"{kept} of {tried} episodes rewarded and kept -> {args.out / 'annotations.jsonl'}")
 
 
 if __name__ == "__main__":
