@@ -63,3 +63,13 @@ def test_eval_rejects_methods_it_does_not_support(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["eval", "webshop", "--backend", "fake", "--model", str(script), "--method",
                                       "cot", "--no-progress", "--out", str(tmp_path / "r")])
     assert result.exit_code != 0 and "webshop supports the methods" in str(result.exception or result.output)
+
+
+def test_direct_demonstrations_are_the_shop_actions_of_the_webshop_examples() -> None:
+    from lumos.web.webshop.direct import demonstrations
+
+    msgs = demonstrations(2, ranker="none")
+    actions = [m["content"] for m in msgs if m["role"] == "assistant"]
+    assert actions[0].startswith("search[") and actions.count("click[buy now]") == 2
+    assert msgs[0]["content"].startswith("You are shopping") and "Instruction: i want a bluetooth speaker" in msgs[0]["content"]
+    assert msgs[2]["content"].startswith("Page: back to search [SEP] Page 1 (Total results:")

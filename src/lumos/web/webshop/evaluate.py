@@ -1,8 +1,8 @@
 """``lumos eval webshop``: run a method on shop goals and score the purchases with WebShop's reward.
 
 Methods: ``lumos-iterative`` and ``lumos-onetime`` (the agent with Search / Click / FeatureRetrieve / Pick),
-and ``direct`` (the model reads each page and writes WebShop's own actions, ``search[...]`` / ``click[...]``,
-one per turn, for at most ``max_rounds + 2`` turns). Metrics are over every goal attempted: average reward
+and ``direct`` (:mod:`.direct`: the model reads each page and writes WebShop's own actions, one per turn,
+for at most ``max_rounds + 2`` turns). Metrics are over every goal attempted: average reward
 (``reward``, 0-1; x100 in ``average_reward_x100``) and success rate (reward 1); a goal that never buys
 scores 0. ``predictions.jsonl`` (one line per goal, written as each goal ends) makes a run resumable.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import sys
 import time
 from collections.abc import Sequence
@@ -27,18 +26,12 @@ from lumos.errors import ConfigError
 from lumos.eval.custom import MethodRun
 from lumos.eval.runner import PredictionStore, _check_same_run
 from lumos.format.types import Trajectory
-from lumos.models.base import Conversation, GenerationParams, Model
+from lumos.web.webshop.direct import run_direct
 from lumos.web.webshop.env import Shop, WebShopEnv, open_shop
 from lumos.web.webshop.goals import Goal
 
 METHODS = ("lumos-iterative", "lumos-onetime", "direct")
 DEMO_NOTE = "lumos's demo shop (hand-written in WebShop's formats), not the WebShop benchmark"
-DIRECT_PROMPT = (
-    "You are shopping in a web shop for a customer. Each turn you see the page and write one action: "
-    "search[keywords] on the search page, or click[name] where name is one of the clickable names listed. "
-    "Open an item, click the option values the instruction asks for, then click[buy now].\n"
-    "Instruction: {instruction}\nPage: {page}\nClickable: {clickables}\nAction:"
-)
 
 
 def select_goals(shop: Shop, limit: int | None, seed: int) -> list[Goal]:
@@ -61,7 +54,8 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
     goals = select_goals(shop, run.limit, run.seed)
     source = DEMO_NOTE if shop.catalog.demo else f"WebShop files in {shop.catalog.source}"
     print(f"webshop: {len(goals)} goals from {source}", file=sys.stderr)
-    settings = {**run.settings, "shop": source, "ranker": run.options.get("ranker") or "dense"}
+    ranker = run.options.get("ranker") or "dense"
+    settings = {**run.settings, "shop": source, "ranker": ranker}
     _check_same_run(run.run_dir, settings)
     store = PredictionStore(run.run_dir)
     (run.run_dir / "config.json").write_text(json.dumps(settings, indent=2, default=str))
@@ -78,7 +72,9 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
         for lo in range(0, len(todo), max(1, run.batch_size)):
             batch = todo[lo : lo + run.batch_size]
             if run.method == "direct":
-                run_direct(run.planner, shop, batch, run.config.max_rounds + 2, done)
+                run_direct(
+                    run.planner, shop, batch, run.config.max_rounds + 2, done, run.config.n_examples, ranker
+                )
             else:
                 run_agent(run, shop, batch, done)
     finally:
@@ -145,37 +141,3 @@ def run_agent(run: MethodRun, shop: Shop, goals: Sequence[Goal], done: Any) -> N
         envs=[envs[g.id] for g in goals],
         on_done=lambda traj: done(by_id[traj.id], envs[traj.id], traj),
     )
-
-
-_ACTION = re.compile(r"(search|click)\s*\[[^\]\n]+\]", re.I)
-
-
-def run_direct(model: Model, shop: Shop, goals: Sequence[Goal], max_turns: int, done: Any) -> None:
-    """The ``direct`` baseline: one action per turn from the page text, all goals of the batch together."""
-    envs = [shop.env(g) for g in goals]
-    params = GenerationParams(max_tokens=32, stop=["\n"], temperature=0.0)
-    active = list(range(len(goals)))
-    for _ in range(max_turns):
-        if not active:
-            break
-        prompts: list[Conversation] = [
-            [{"role": "user", "content": DIRECT_PROMPT.format(
-                instruction=goals[i].instruction,
-                page=envs[i].observation.split(" [SEP] ", 2)[-1][:1500],
-                clickables=", ".join(envs[i].clickables),
-            )}]
-            for i in active
-        ]
-        outputs = model.generate(prompts, params)
-        for i, gen in zip(active, outputs, strict=True):
-            match = _ACTION.search(gen.text)
-            envs[i].step(match.group(0) if match else gen.text.strip())
-        still = []
-        for i in active:
-            if envs[i].done:
-                done(goals[i], envs[i], None)
-            else:
-                still.append(i)
-        active = still
-    for i in active:
-        done(goals[i], envs[i], None, "no purchase within the turn limit")
