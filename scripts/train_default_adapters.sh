@@ -10,15 +10,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 D=runs/data-maths
 OUT=${OUT:-runs/train-default}
 common="--base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 --batch-size 4 --max-length 512 --epochs 1"
-run() {  # module formulation token-budget
-  name=$1-$2
-  [ -f $OUT/$name/final/adapter_model.safetensors ] && { echo "skip $name"; return; }
-  mkdir -p $OUT
-  echo "== $name $(date +%T)"
-  .venv/bin/lumos train --module $1 --formulation $2 --data $D/train/$1_$2.jsonl --eval-data $D/eval-small/$1_$2.jsonl \
-    --out $OUT/$name --max-tokens $3 $common > $OUT/$name.log 2>&1 || echo "FAILED $name"
-  echo "   done $name $(date +%T)"
-}
+. scripts/train_lib.sh  # run MODULE FORMULATION TOKEN_BUDGET
 # token budgets of the shipped adapters (what two CPU cores trained in ~45 minutes each)
 for f in ${FORMULATIONS:-iterative onetime}; do
   case $f in

@@ -569,6 +569,10 @@ def _find_out(question: str) -> str:
 
 def convert_fanoutqa(item: SourceItem) -> Annotation:
     """A FanOutQA decomposition tree -> KnowledgeQuery / ParagraphRetrieve / QA steps and a combining step."""
+    from lumos.annotate.complex_qa import fanoutqa_split
+
+    if fanoutqa_split(item.id) == "eval":  # kept out of training for good: lumos eval fanoutqa runs on these
+        raise ConversionError("eval_split", f"{item.id} is a FanOutQA evaluation question")
     tree = item.meta.get("decomposition") or []
     if not tree:
         raise ConversionError("no_steps", "the item has no decomposition")

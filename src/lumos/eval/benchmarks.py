@@ -161,7 +161,10 @@ def _from_package(bench: Benchmark, seed: int, limit: int | None) -> Iterator[di
             raise ConfigError(
                 f"{bench.name} needs the fanoutqa package's dev set: pip install --no-deps fanoutqa"
             )
-        questions = json.loads(path.read_text())
+        from lumos.annotate.complex_qa import fanoutqa_split
+
+        # Only the evaluation split: the other questions may be in the shipped complex-QA adapters' data.
+        questions = [q for q in json.loads(path.read_text()) if fanoutqa_split(q["id"]) == "eval"]
         order = list(range(len(questions)))
         random.Random(seed).shuffle(order)
         for i in order:
