@@ -54,3 +54,21 @@ def test_bad_style_files_are_clear_errors(tmp_path: Path) -> None:
         load_style(template)
     with pytest.raises(ConfigError, match="unknown prompt style"):
         load_style("nonexistent")
+
+
+def test_an_unreadable_plan_gets_the_styles_feedback_or_the_same_prompt_again() -> None:
+    from lumos.agent.agent import Agent
+    from lumos.models.fake import FakeModel
+
+    seen: list[list[dict[str, str]]] = []
+
+    def planner(conv: list[dict[str, str]]) -> str:
+        seen.append(conv)
+        return "I do not know." if len(seen) == 1 else "Yes, I will stop planning."
+
+    for style, turns in (("lumos", 3), ("reference", 1)):
+        seen.clear()
+        Agent(FakeModel(responder=planner), FakeModel(default="R1 = Calculator(1)"),
+              style=load_style(style)).run(["What is 1?"])
+        assert len(seen[1]) == turns
+        assert seen[1][0] == seen[0][0]

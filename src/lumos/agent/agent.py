@@ -234,11 +234,10 @@ class Agent:
     def _plan_prompt(self, e: _Episode) -> Conversation:
         msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results)
         for bad, why in e.plan_retry[-2:]:
-            msgs = [
-                *msgs,
-                {"role": "assistant", "content": bad},
-                {"role": "user", "content": _plan_hint(e, why)},
-            ]
+            hint = self.prompts.plan_retry(why, len(e.subgoals) + 1)
+            if not hint:  # the style has no feedback turn: the same prompt again
+                break
+            msgs = [*msgs, {"role": "assistant", "content": bad}, {"role": "user", "content": hint}]
         return msgs
 
     # ----------------------------------------------------------------------------------- Lumos-O
@@ -407,10 +406,6 @@ def _next_subgoal(text: str, first: bool) -> str | None:
         return parse_plan(text)[0].text
     decision = parse_decision(text)
     return None if decision.stop else decision.subgoals[0].text
-
-
-def _plan_hint(e: _Episode, why: str) -> str:
-    return f"That could not be read ({why}). Write 'Subgoal {len(e.subgoals) + 1}: ...' on one line."
 
 
 __all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError"]

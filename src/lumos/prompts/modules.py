@@ -68,6 +68,8 @@ class PromptStyle:
     result: Text = field(default_factory=_own_result)
     """The planner's turn after subgoal ``{index}``: ``{result}`` is its last action result without a
     trailing full stop, ``{done}`` the subgoal with its first letter lower-cased and no trailing full stop."""
+    plan_retry: Text = "That could not be read ({why}). Write 'Subgoal {index}: ...' on one line."
+    """Lumos-I: the user turn after a planner output that could not be read; empty: ask the same again."""
     ground: Text = (
         "Turn the subgoal into executable actions, written 'R1 = Tool(arguments)' and separated by '; '. "
         "Later actions may use earlier results R1, R2, ... Use only the tools in this list: {tool_names}.\n"
@@ -253,6 +255,10 @@ class ModulePrompts:
         if final:
             msgs.append({"role": "assistant", "content": STOP_SENTENCE})
         return shots + msgs
+
+    def plan_retry(self, why: str, index: int) -> str:
+        """The turn answering an unreadable planner output ("" where the style has none)."""
+        return self._say("plan_retry", why=why, index=str(index))
 
     def plan_onetime(
         self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True
