@@ -84,3 +84,14 @@ def test_the_planner_is_not_asked_again_once_the_task_has_ended() -> None:
     out = StopWhenTaskEnded(model).generate([ended, going, ended], GenerationParams())
     assert [g.text for g in out] == [STOP_SENTENCE, "Subgoal 2: Click the Submit button.", STOP_SENTENCE]
     assert model.calls == [going]
+
+
+def test_the_episode_clock_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lumos.web.miniwob.evaluate import episode_seconds
+
+    assert episode_seconds() == 600.0
+    monkeypatch.setenv("LUMOS_MINIWOB_EPISODE_SECONDS", "90")
+    assert episode_seconds() == 90.0
+    monkeypatch.setenv("LUMOS_MINIWOB_EPISODE_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="LUMOS_MINIWOB_EPISODE_SECONDS"):
+        episode_seconds()

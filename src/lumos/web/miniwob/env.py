@@ -8,8 +8,9 @@ episode), takes CLICK / TYPE / SELECT on them and saves a PNG screenshot after e
 
 Episode clock: MiniWoB ends an episode with reward -1 after ``core.EPISODE_MAX_TIME`` (10 s by default),
 which a model that thinks for seconds per step cannot meet. Before each episode the page sets
-``core.EPISODE_MAX_TIME`` to ``episode_seconds`` (600 s by default; ``--episode-seconds``-style settings go
-through :class:`PageOptions`); the raw reward, which lumos reports, is not scaled by time anyway.
+``core.EPISODE_MAX_TIME`` to :attr:`PageOptions.episode_seconds` (600 s by default;
+``lumos eval miniwob`` reads ``LUMOS_MINIWOB_EPISODE_SECONDS``); the raw reward, which lumos reports, is
+not scaled by time anyway.
 An episode the agent leaves unfinished scores -1, what MiniWoB's clock would give it.
 """
 

@@ -1,7 +1,8 @@
 """``lumos eval miniwob``: lumos's web agent on live MiniWoB++ tasks in headless Chromium.
 
 Tasks come from ``--tasks a,b`` and/or ``--suite NAME`` (all tasks by default), ``--episodes N`` per task
-with fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``). Episodes run in
+with fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``); MiniWoB's
+10-second episode clock is raised to ``LUMOS_MINIWOB_EPISODE_SECONDS`` (600). Episodes run in
 batches, one browser of the pool per episode of a batch (``--batch-size``, at most
 ``LUMOS_MINIWOB_BROWSERS``, default 4, browsers). Methods: ``direct`` (the grounding model writes one action
 sequence for the whole task, no plan), ``lumos-iterative`` and ``lumos-onetime``.
@@ -37,7 +38,13 @@ from lumos.models.base import Conversation, Generation, GenerationParams, Messag
 from lumos.prompts.modules import ModulePrompts
 from lumos.tools.base import ExecutionContext, Tool, registry
 from lumos.tools.executor import Executor
-from lumos.web.miniwob.env import ENDED, BrowserStartError, MiniWoBPage, PageOptions
+from lumos.web.miniwob.env import (
+    DEFAULT_EPISODE_SECONDS,
+    ENDED,
+    BrowserStartError,
+    MiniWoBPage,
+    PageOptions,
+)
 from lumos.web.miniwob.pool import BrowserPool
 from lumos.web.miniwob.tasks import resolve_tasks
 
@@ -208,6 +215,18 @@ def browsers_for(run: MethodRun, episodes: int) -> int:
     return max(1, min(most, run.batch_size, episodes))
 
 
+def episode_seconds() -> float:
+    """MiniWoB's episode clock for model-paced runs: ``LUMOS_MINIWOB_EPISODE_SECONDS`` (default 600)."""
+    raw = os.environ.get("LUMOS_MINIWOB_EPISODE_SECONDS", str(DEFAULT_EPISODE_SECONDS))
+    try:
+        seconds = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"LUMOS_MINIWOB_EPISODE_SECONDS must be a number of seconds, not {raw!r}") from exc
+    if seconds <= 0:
+        raise ConfigError(f"LUMOS_MINIWOB_EPISODE_SECONDS must be positive, not {raw!r}")
+    return seconds
+
+
 def run_miniwob(run: MethodRun) -> dict[str, Any]:
     """The ``runner:`` of the miniwob benchmark (see :mod:`lumos.eval.custom`)."""
     options = run.options or {}
@@ -222,6 +241,7 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
     store = PredictionStore(run.run_dir)
     todo = [s for s in specs if s.id not in store.done]
     tools = make_tools(options.get("ranker") or "dense")
+    page_options = PageOptions(episode_seconds=episode_seconds())
     method = make_runner(run, tools)
     started = time.perf_counter()
     restarts = 0
@@ -230,7 +250,7 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
             with _sigterm_as_exit(), BrowserPool(browsers_for(run, len(todo))) as pool:
                 for lo in range(0, len(todo), pool.size):
                     batch = todo[lo : lo + pool.size]
-                    for record in run_batch(pool, batch, method, run.run_dir, run.method):
+                    for record in run_batch(pool, batch, method, run.run_dir, run.method, page_options):
                         store.append(record)
                     if run.progress:
                         done = len(store.done)
@@ -286,7 +306,7 @@ def run_batch(
     started = time.perf_counter()
     trajs = {t.id: t for t in method([p.utterance for p in live], [p.episode_id for p in live], live)}
     seconds = (time.perf_counter() - started) / max(len(live), 1)
-    for i, (spec, page, failure) in enumerate(zip(batch, pages, failures, strict=True)):
+    for spec, page, failure in zip(batch, pages, failures, strict=True):
         result = page.close_episode()
         traj = trajs.get(spec.id)
         errors = traj.errors if traj is not None else []
@@ -311,9 +331,10 @@ def run_batch(
             "stop_reason": traj.stop_reason if traj else "not_started",
             "trace": traj.model_dump() if traj else None,
         }
+        yield record
+    for i, page in enumerate(pages):  # after every record is out, so a failed restart loses none
         if page.crashed or not pool.healthy(i):
             pool.restart(i)
-        yield record
 
 
 def summarize(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
