@@ -117,3 +117,9 @@ def test_the_demo_set_covers_what_the_issue_asks():
             refs = {e.ref for e in Mind2WebPage(task, i).elements()}
             assert set(step.positives) <= refs
             assert step.repr.split("->")[1].split(":")[0].strip() in (step.op, step.original_op)
+
+
+def test_the_hub_by_name_needs_the_hub(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ConfigError, match=r"osunlp/Mind2Web.*--data"):
+        load_tasks("osunlp/Mind2Web:train")
