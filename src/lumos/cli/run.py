@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -91,7 +91,7 @@ def command(
         typer.Option(help="web: a Mind2Web task's annotation_id or position from 0 (--data: a Mind2Web file)"),
     ] = "0",
 ) -> None:
-    envs = None
+    envs: list[Any] | None = None
     if domain == "web":
         from lumos.web.mind2web import replay_task
 
