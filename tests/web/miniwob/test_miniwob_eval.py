@@ -14,7 +14,7 @@ from lumos.agent.agent import AgentConfig
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import get_benchmark
 from lumos.eval.custom import MethodRun, get_runner
-from lumos.models.base import Message
+from lumos.models.base import Conversation
 from lumos.models.fake import FakeModel
 from lumos.web.miniwob.env import MiniWoBPage
 from lumos.web.miniwob.evaluate import make_tools, run_batch
@@ -23,7 +23,7 @@ from lumos.web.miniwob.pool import BrowserPool
 STOP = "Yes, I will stop planning."
 
 
-def _task(conv: list[Message]) -> str:
+def _task(conv: Conversation) -> str:
     match = re.search(r"Task: (.*?)(?:; Initial Environment|\n|$)", conv[0]["content"])
     assert match, conv[0]["content"]
     return match.group(1)
@@ -35,7 +35,7 @@ def _subgoals(task: str) -> list[str]:
     return ["Click the button named in the task."]
 
 
-def plan(conv: list[Message]) -> str:
+def plan(conv: Conversation) -> str:
     """Plans from the utterance; stops once the page says the task has ended."""
     if "task has ended" in conv[-1]["content"]:
         return STOP
@@ -50,7 +50,7 @@ def plan(conv: list[Message]) -> str:
     )
 
 
-def ground(conv: list[Message]) -> str:
+def ground(conv: Conversation) -> str:
     """Grounds the latest subgoal, reading the quoted target from the utterance."""
     target = re.search(r'"([^"]+)"', _task(conv))
     assert target
@@ -118,7 +118,7 @@ def test_direct_method_writes_one_action_sequence(tmp_path: Path) -> None:
     if find_browser() is None:
         pytest.skip("no Chromium here")
 
-    def direct(conv: list[Message]) -> str:
+    def direct(conv: Conversation) -> str:
         target = re.search(r'"([^"]+)"', _task(conv))
         assert target
         return (

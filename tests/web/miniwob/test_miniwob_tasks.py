@@ -72,15 +72,15 @@ def test_the_solvable_suite_is_what_the_solver_solves() -> None:
 
 def test_the_planner_is_not_asked_again_once_the_task_has_ended() -> None:
     from lumos.format.parse import STOP_SENTENCE
-    from lumos.models.base import GenerationParams
+    from lumos.models.base import GenerationParams, Message
     from lumos.models.fake import FakeModel
     from lumos.web.miniwob.evaluate import StopWhenTaskEnded
 
     model = FakeModel(default="Subgoal 2: Click the Submit button.")
-    ended = [
+    ended: list[Message] = [
         {"role": "user", "content": "The result of Subgoal 1 is The task has ended (success, reward 1)."}
     ]
-    going = [{"role": "user", "content": "The result of Subgoal 1 is [3] <input id=tt>"}]
+    going: list[Message] = [{"role": "user", "content": "The result of Subgoal 1 is [3] <input id=tt>"}]
     out = StopWhenTaskEnded(model).generate([ended, going, ended], GenerationParams())
     assert [g.text for g in out] == [STOP_SENTENCE, "Subgoal 2: Click the Submit button.", STOP_SENTENCE]
     assert model.calls == [going]
