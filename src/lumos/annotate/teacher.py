@@ -79,19 +79,9 @@ def pick_examples(domain: str, source: str, n: int) -> list[TeacherExample]:
     return pool[:n]
 
 
-WEB_TOOL_LINES = (
-    "Click(element): click the page element, written '[role] name' as on the page\n"
-    "Type(element, text): type the text into the element\n"
-    "Select(element, option): choose the option of a drop-down element"
-)
-
-
 def _tool_text(domain: str) -> tuple[str, str]:
     from lumos.prompts.modules import tool_descriptions
-    from lumos.tools.base import registry
 
-    if domain not in registry.domains and domain == "web":
-        return "Click, Type, Select", WEB_TOOL_LINES
     return tool_descriptions(domain)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from lumos.errors import ConfigError, ParseError
+from lumos.errors import ParseError
 from lumos.format.parse import parse_actions, parse_plan, split_top_level
 from lumos.format.types import Action, Annotation
 from lumos.tools.base import VARIABLE
@@ -44,18 +44,10 @@ REASONS = {
     "teacher_output": "the teacher's answer is not in the annotation format",
 }
 
-WEB_TOOLS = ["Click", "Type", "Select"]
-"""The web actions written by the Mind2Web converter, used while no ``web`` domain is registered."""
-
-
 def domain_tools(domain: str) -> list[str]:
     from lumos.tools.base import registry
 
-    if domain in registry.domains:
-        return registry.domain(domain)
-    if domain == "web":
-        return list(WEB_TOOLS)
-    raise ConfigError(f"unknown domain {domain!r}; choose one of: {', '.join([*registry.domains, 'web'])}")
+    return registry.domain(domain)  # raises ConfigError naming the known domains
 
 
 @dataclass
