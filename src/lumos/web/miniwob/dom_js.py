@@ -66,7 +66,16 @@ function interactive(el) {
   var cursor = window.getComputedStyle(el).cursor;
   if (cursor === 'pointer' && !(el.parentElement && window.getComputedStyle(el.parentElement).cursor === 'pointer')) return true;
   // a leaf that shows text: MiniWoB binds click handlers to plain spans, divs, cells and headers
-  return el.children.length === 0 && ownText(el).length > 0;
+  if (el.children.length !== 0) return false;
+  if (ownText(el).length > 0) return true;
+  // an empty leaf that is drawn (a colour swatch, a grid cell): clickable in tasks such as click-color
+  var r = el.getBoundingClientRect();
+  return !!(el.id || el.className) && r.width >= 8 && r.height >= 8 && paint(el) !== '';
+}
+function paint(el) {
+  var st = window.getComputedStyle(el), bg = st.backgroundColor;
+  if (bg && bg !== 'rgba(0, 0, 0, 0)' && bg !== 'transparent') return bg;
+  return st.borderTopStyle !== 'none' && parseFloat(st.borderTopWidth) > 0 ? 'border' : '';
 }
 var all = area.querySelectorAll('*');
 for (var i = 0; i < all.length && out.length < MAX; i++) {
@@ -105,6 +114,8 @@ for (var i = 0; i < all.length && out.length < MAX; i++) {
     if (fill) attrs.fill = fill;
   } else {
     text = el.innerText || el.textContent || '';
+    var color = el.children.length === 0 && !text.trim() ? paint(el) : '';
+    if (color && color !== 'border') attrs.color = color;
   }
   if (!text) {
     var aria = el.getAttribute('aria-label') || el.getAttribute('title');
