@@ -53,7 +53,9 @@ def test_click_resolves_variables_ids_with_titles_and_options(small_shop_dir: Pa
     ctx.variables["R2"] = "b000shoe01"
     page = Click().run("R2", ctx)
     assert page.page == "item" and page.asin == "b000shoe01" and ctx.details["chosen"] == "b000shoe01"
-    Click().run("[Navy | Blue]", ctx)
+    assert str(page) == "b000shoe01 - Trail Running Shoes Waterproof ($40.0); color: black, navy | blue; size: 8, 9"
+    chosen = Click().run("[Navy | Blue]", ctx)
+    assert str(chosen).endswith("; size: 8, 9; chosen: color navy | blue")
     Click().run("9", ctx)
     done = Click().run("buy now", ctx)
     assert done.done and str(done) == "bought b000shoe01 with color: navy | blue, size: 9"

@@ -27,6 +27,7 @@ from lumos.tools.base import VARIABLE, ExecutionContext, Tool
 from lumos.web.webshop.env import WebShopEnv
 
 RESULT_CHARS = 600  # what the planner sees of a page
+SHOWN_ITEMS = 3  # items of a results page shown to the modules (Pick ranks all ten)
 FEATURES_TOP_K = 3
 
 
@@ -40,6 +41,7 @@ class ShopPage:
     asin: str | None = None
     clickables: tuple[str, ...] = ()
     options: tuple[tuple[str, str], ...] = ()  # the option values chosen on the item page
+    option_values: tuple[tuple[str, tuple[str, ...]], ...] = ()  # an item page's options and their values
     done: bool = False
 
     def __str__(self) -> str:
@@ -47,8 +49,23 @@ class ShopPage:
             chosen = ", ".join(f"{k}: {v}" for k, v in self.options)
             return f"bought {self.asin}" + (f" with {chosen}" if chosen else "")
         if self.page == "results":
-            return _clip(" ** ".join(f"{a} - {t} ({p})" for a, t, p in self.items) or "no results")
-        return _clip(self.observation.split(" [SEP] ", 2)[-1])
+            top = self.items[:SHOWN_ITEMS]
+            return _clip(" ** ".join(f"{a} - {t} ({p})" for a, t, p in top) or "no results")
+        if self.page == "item":
+            return _clip(self.item_text)
+        return _clip(self.observation.split(" [SEP] ", 4)[-1])  # a sub page: its text after '< prev'
+
+    @property
+    def item_text(self) -> str:
+        """An item page in one line: ``id - title (price); option: values; ...; chosen: option value``."""
+        parts = self.observation.split(" [SEP] ")
+        title = next((parts[k - 1] for k, x in enumerate(parts) if x.startswith("Price: ")), "")
+        price = next((x[len("Price: ") :] for x in parts if x.startswith("Price: ")), "")
+        line = f"{self.asin} - {title} ({price})"
+        line += "".join(f"; {name}: {', '.join(values)}" for name, values in self.option_values)
+        if self.options:
+            line += "; chosen: " + ", ".join(f"{k} {v}" for k, v in self.options)
+        return line
 
 
 @dataclass(frozen=True)
@@ -80,7 +97,9 @@ def page_of(env: WebShopEnv) -> ShopPage:
         items = tuple((a.lower(), by_asin[a].title, by_asin[a].price_tag) for a in env._page_results())
     return ShopPage(
         env.observation, s.page, items, s.asin.lower() if s.asin else None, tuple(env.clickables),
-        tuple(s.options.items()), env.done,
+        tuple(s.options.items()),
+        tuple((k, tuple(v)) for k, v in env.product.options.items()) if s.page == "item" else (),
+        env.done,
     )
 
 
