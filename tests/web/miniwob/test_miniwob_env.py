@@ -97,3 +97,17 @@ def test_an_unfinished_episode_scores_minus_one(browser: Any) -> None:
     result = page.close_episode()
     assert (result.reward, result.done) == (-1.0, False)
     assert "unfinished" in result.reason
+
+
+@pytest.mark.slow
+def test_every_task_page_resets_and_lists_its_elements(browser: Any) -> None:
+    from lumos.web.miniwob.tasks import all_tasks
+
+    empty = []
+    for task in all_tasks():
+        page = MiniWoBPage(browser, task, 0)
+        assert page.reset(), task
+        if not page.elements():
+            empty.append(task)
+        assert page.observation()
+    assert len(all_tasks()) >= 125 and empty in ([], ["drag-items-grid"]), empty

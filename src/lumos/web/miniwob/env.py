@@ -254,7 +254,7 @@ class MiniWoBPage:
             why = f": {result.reason}" if result.reason else ""
             return f"{ENDED}{outcome}, reward {result.reward:g}{why})."
         lines = [e.describe() for e in self.elements()]
-        text = "\n".join(lines)
+        text = "\n".join(lines) or "The page shows no element to click, type into or select."
         limit = self.options.observation_chars
         return text if len(text) <= limit else text[: limit - 1] + "…"
 
