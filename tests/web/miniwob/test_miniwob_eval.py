@@ -103,7 +103,8 @@ def test_fake_modules_solve_click_button_and_enter_text(tmp_path: Path) -> None:
         shots = [a["details"]["screenshot"] for s in r["trace"]["steps"] for a in s["results"]]
         assert shots and all((tmp_path / s).is_file() for s in shots)
         assert r["trace"]["meta"]["task"] == r["task"]
-    assert json.loads((tmp_path / "metrics.json").read_text())["n"] == 2
+    written = json.loads((tmp_path / "metrics.json").read_text())
+    assert (written["n"], written["primary_metric"]) == (2, "success_rate")  # lumos view reads it
 
     # a rerun resumes: nothing is asked of the models again
     planner = FakeModel(responder=plan)
