@@ -24,6 +24,7 @@ INTRO = (
     "the instruction asks for, then click[buy now]."
 )
 PAGE_CHARS = 700
+MAX_DEMONSTRATIONS = 1  # each is ~4 pages (~1,000 tokens): three pass the embedded model's 3,072-token context
 ACTION = re.compile(r"(search|click)\s*\[[^\]\n]+\]", re.I)
 OnDone = Callable[[Goal, WebShopEnv, Any, str | None], None]
 
@@ -75,7 +76,7 @@ def run_direct(
     ranker: str = "dense",
 ) -> None:
     """All goals of the batch together, one action per turn each."""
-    shots = demonstrations(n_examples, ranker) if n_examples else []
+    shots = demonstrations(min(n_examples, MAX_DEMONSTRATIONS), ranker) if n_examples else []
     envs = [shop.env(g) for g in goals]
     convs: list[Conversation] = [[*shots, {"role": "user", "content": page_turn(env, True)}] for env in envs]
     params = GenerationParams(max_tokens=32, stop=["\n"], temperature=0.0)
