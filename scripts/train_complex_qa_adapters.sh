@@ -25,7 +25,7 @@ common="--base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 --batch-s
 # token budgets: what one CPU thread, sharing two cores with other jobs and ~20 GB of memory, trained in the time this session had (batch 1 x 4 accumulation keeps memory under ~2 GB)
 for f in ${FORMULATIONS:-iterative onetime}; do
   case $f in
-    iterative) run plan $f 30000; run ground $f 25000 ;;
+    iterative) run plan $f 30000; run ground $f 45000 ;;
     onetime) run plan $f 12000; run ground $f 15000 ;;
   esac
 done
