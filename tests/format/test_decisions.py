@@ -39,3 +39,11 @@ def test_a_turn_starting_with_a_subgoal_goes_on(text: str, subgoal: str) -> None
 def test_neither_sentence_nor_subgoal_is_an_error() -> None:
     with pytest.raises(ParseError):
         parse_decision("I am not sure what to do next.")
+
+
+def test_a_contradictory_no_with_the_stop_phrase_and_no_subgoal_stops():
+    # small untrained planners write this; with no next subgoal the only reading is a stop
+    assert parse_decision("No, I will stop planning.").stop
+    assert not parse_decision("No, I will stop planning. Subgoal 2: Search again.").stop
+    with pytest.raises(ParseError, match="Subgoal N"):
+        parse_decision("No, I will keep planning.")

@@ -79,10 +79,12 @@ def parse_decision(text: str) -> PlanDecision:
         return PlanDecision(stop=False, subgoals=parse_plan(text))
     head = text.strip().split("\n", 1)[0]
     has_subgoals = bool(_SUBGOAL.search(text))
-    if _GO_ON.search(head) or (has_subgoals and not _STOP.search(head)):
+    if has_subgoals and (_GO_ON.search(head) or not _STOP.search(head)):
         return PlanDecision(stop=False, subgoals=parse_plan(text))
-    if _STOP.search(head):
+    if _STOP.search(head):  # also "No, I will stop planning." with no subgoal: the stop is what it says
         return PlanDecision(stop=True)
+    if _GO_ON.search(head):
+        return PlanDecision(stop=False, subgoals=parse_plan(text))  # raises: going on, but to no subgoal
     raise ParseError(f"expected {STOP_SENTENCE!r} or {GO_ON_SENTENCE!r} and a subgoal, got {_clip(text)!r}")
 
 
