@@ -228,3 +228,30 @@ def test_simple_calculator_actions_are_fast() -> None:
     assert len(found) == 2000 and found[-1].error is None
     assert found[-1].outputs == {"R2000": "3002"}
     assert 2000 / elapsed > 1000, f"{2000 / elapsed:.0f} actions/s"
+
+
+class SlowToLoad(Tool):
+    name = "SlowToLoad"
+    description = "Loads a model for longer than one action may run, then answers at once"
+    signature = "SlowToLoad(text)"
+    time_limit = 0.3
+
+    def __init__(self) -> None:
+        self.loads = 0
+
+    def load(self) -> None:
+        if self.loads == 0:
+            time.sleep(0.6)
+        self.loads += 1
+
+    def run(self, args: str, ctx: ExecutionContext) -> Any:
+        return args.upper()
+
+
+def test_loading_a_tool_does_not_count_against_the_action_time_limit():
+    tool = SlowToLoad()
+    executor = Executor([tool], action_time_limit=0.3)
+    results = executor.execute(parse_actions("R1 = SlowToLoad(a); R2 = SlowToLoad(b)"))
+    assert [r.error for r in results] == [None, None]
+    assert [r.outputs for r in results] == [{"R1": "A"}, {"R2": "B"}]
+    assert tool.loads == 2  # asked before each action; only the first is slow

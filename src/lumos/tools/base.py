@@ -76,6 +76,10 @@ class Tool:
     def reset(self) -> None:
         """Start a new episode. Stateless tools need not override this."""
 
+    def load(self) -> None:
+        """Load heavy resources (model weights) once. The executor calls it before each action's time limit
+        starts, so a first action is not cut off while a model loads; later calls must be cheap."""
+
     def run(self, args: str, ctx: ExecutionContext) -> Any | tuple[Any, ...]:
         """Execute on the raw argument text; return a value, or a tuple for several outputs."""
         raise NotImplementedError

@@ -109,6 +109,7 @@ class Executor:
         return tool if tool is not None and callable(getattr(tool, "run_batch", None)) else None
 
     def _prepare(self, action: Action, tool: Tool) -> None:
+        tool.load()  # outside the action's time limit
         self._ctx.state["outputs"] = list(action.outputs)
         self._ctx.state["time_limit"] = self.limit_for(tool)
 
