@@ -7,7 +7,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
-pytest.importorskip("trl")
 transformers = pytest.importorskip("transformers")
 
 from test_train import tiny_base  # noqa: E402, F401  (the tiny model fixture)

@@ -6,7 +6,6 @@ import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
-pytest.importorskip("trl")
 transformers = pytest.importorskip("transformers")
 
 from lumos.errors import ConfigError  # noqa: E402
@@ -128,3 +127,39 @@ def test_bad_data_is_a_clear_error(tmp_path):
         read_conversations(tmp_path / "missing.jsonl")
     with pytest.raises(ConfigError, match="module"):
         TrainConfig(module="everything")  # type: ignore[arg-type]
+
+
+def test_bf16_setting_follows_the_hardware_unless_forced():
+    from lumos.train.trainer import cpu_has_bf16, wants_bf16
+
+    assert wants_bf16("true", torch) and not wants_bf16("false", torch)
+    if not torch.cuda.is_available():
+        assert wants_bf16("auto", torch) == cpu_has_bf16(torch)
+
+
+def test_training_under_bf16_autocast_on_cpu_learns(tiny_base, tmp_path):
+    """bf16 autocast with float32 weights (what `auto` picks on CPUs with bf16 instructions) lowers the loss."""
+    held_out = tmp_path / "held_out"
+    held_out.mkdir()
+    cfg = TrainConfig(
+        module="plan",
+        base=str(tiny_base),
+        data=str(_data(tmp_path, 16)),
+        eval_data=str(_data(held_out, 4)),
+        out=str(tmp_path / "out"),
+        epochs=3,
+        batch_size=4,
+        lora_r=4,
+        learning_rate=5e-2,
+        save_steps=1000,
+        logging_steps=1,
+        bf16="true",
+    )
+    final = train(cfg)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["bf16"] is True and metrics["train_tokens_per_second"] > 0
+    (state,) = (tmp_path / "out").glob("checkpoint-*/trainer_state.json")
+    logged = json.loads(state.read_text())["log_history"]
+    losses = [entry["loss"] for entry in logged if "loss" in entry]
+    assert losses[-1] < losses[0]
+    assert (final / "adapter_model.safetensors").is_file()

@@ -1,4 +1,4 @@
-"""Fine-tune one module (plan, ground, or a baseline) with LoRA or full training, over TRL and PEFT."""
+"""Fine-tune one module (plan, ground, or a baseline) with LoRA or full training, over transformers and PEFT."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def command(
     max_length: Annotated[Optional[int], typer.Option(help="longest conversation in tokens")] = None,
     seed: Annotated[Optional[int], typer.Option(help="random seed")] = None,
     resume: Annotated[Optional[bool], typer.Option(help="resume from the last checkpoint in --out")] = None,
+    bf16: Annotated[
+        Optional[str], typer.Option(help="bf16 mixed precision: auto (where GPU or CPU has it), true, false")
+    ] = None,
+    group_by_length: Annotated[
+        Optional[bool], typer.Option(help="batch conversations of similar length together")
+    ] = None,
     config: Annotated[
         Optional[Path], typer.Option(help="YAML file of TrainConfig settings; flags override it")
     ] = None,

@@ -68,7 +68,13 @@ class TrainConfig:
         default=768, metadata={"help": "longest tokenised conversation kept (longer ones are cut)"}
     )
     bf16: str = field(
-        default="auto", metadata={"help": "bf16 mixed precision: auto (where the GPU has it), true, false"}
+        default="auto",
+        metadata={
+            "help": "bf16 mixed precision: auto (where the GPU, or the CPU's instructions, have it), true, false"
+        },
+    )
+    group_by_length: bool = field(
+        default=True, metadata={"help": "batch conversations of similar length together (less padding)"}
     )
     seed: int = field(default=0, metadata={"help": "random seed"})
     save_steps: int = field(default=200, metadata={"help": "checkpoint every N steps (for --resume)"})
