@@ -15,14 +15,34 @@ def command(
         Optional[Path], typer.Option(help="PNG chart path (default: beside --out, or report.png)")
     ] = None,
     no_chart: Annotated[bool, typer.Option("--no-chart", help="skip the chart")] = False,
+    intervals: Annotated[
+        bool, typer.Option(help="add each run's 95% interval (Wilson for 0/1 scores, bootstrap otherwise)")
+    ] = True,
+    paired_against: Annotated[
+        Optional[str],
+        typer.Option(help="method (label) to test every other run against, example by example (McNemar)"),
+    ] = None,
     views: Annotated[
         bool, typer.Option(help="write each run's trajectory view (DIR/view.html, `lumos view`) and link it")
     ] = True,
 ) -> None:
-    from lumos.eval.report import comparison_chart, comparison_table, load_runs, speed_table, views_section
+    from lumos.eval.report import (
+        comparison_chart,
+        comparison_table,
+        intervals_table,
+        load_runs,
+        paired_table,
+        speed_table,
+        views_section,
+    )
 
     runs = load_runs(run_dirs)
-    table = comparison_table(runs) + "\nSpeed and failures of each run:\n\n" + speed_table(runs)
+    table = comparison_table(runs)
+    if intervals:
+        table += "\n95% intervals:\n\n" + intervals_table(runs, run_dirs)
+    if paired_against:
+        table += f"\nPaired tests against {paired_against}:\n\n" + paired_table(runs, run_dirs, paired_against)
+    table += "\nSpeed and failures of each run:\n\n" + speed_table(runs)
     if views:
         from lumos.view import build_view
 

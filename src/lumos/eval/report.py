@@ -118,3 +118,50 @@ def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def intervals_table(runs: Sequence[dict[str, Any]], run_dirs: Sequence[Path]) -> str:
+    """Each run's primary score with its 95 % interval (Wilson for 0/1 scores, bootstrap otherwise)."""
+    from lumos.eval.stats import example_scores, interval
+
+    lines = ["| benchmark | method | n | score | 95% interval |", "|---|---|---|---|---|"]
+    for r, d in zip(runs, run_dirs, strict=True):
+        scores = list(example_scores(d, r["primary_metric"]).values())
+        if not scores:
+            continue
+        low, high = interval(scores)
+        mean = sum(scores) / len(scores)
+        lines.append(
+            f"| {r['benchmark']} | {_label(r)} | {len(scores)} | {100 * mean:.1f} | "
+            f"{100 * low:.1f}-{100 * high:.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def paired_table(runs: Sequence[dict[str, Any]], run_dirs: Sequence[Path], against: str) -> str:
+    """Every run against the run labelled ``against`` on the same benchmark: an exact McNemar test on the
+    examples both scored (0/1 primary metrics only)."""
+    from lumos.eval.stats import example_scores, paired_test
+
+    labels = {_label(r) for r in runs} | {r["method"] for r in runs}
+    if against not in labels:
+        raise ConfigError(f"--paired-against {against!r} names no run; the runs are: {sorted(labels)}")
+    references = {
+        r["benchmark"]: d for r, d in zip(runs, run_dirs, strict=True) if against in (_label(r), r["method"])
+    }
+    lines = [
+        f"| benchmark | method | examples in common | right only here | right only in {against} "
+        "| difference (points) | p (exact McNemar) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r, d in zip(runs, run_dirs, strict=True):
+        ref = references.get(r["benchmark"])
+        if ref is None or ref == d:
+            continue
+        metric = r["primary_metric"]
+        test = paired_test(example_scores(d, metric), example_scores(ref, metric))
+        lines.append(
+            f"| {r['benchmark']} | {_label(r)} | {test.n} | {test.only_a} | {test.only_b} | "
+            f"{100 * test.difference:+.1f} | {test.p_value:.3g} |"
+        )
+    return "\n".join(lines) + "\n"
