@@ -132,7 +132,6 @@ def _budgeted(rows: list[dict[str, list[int]]], max_tokens: int) -> list[dict[st
 def train(cfg: TrainConfig) -> Path:
     """Train one module; returns the directory with the adapter (LoRA) or full model."""
     torch = require("torch", extra="train", purpose="training")
-    datasets = require("datasets", extra="train", purpose="training")
     transformers = require("transformers", extra="train", purpose="training")
     from lumos.models.default import is_default_name, resolve_default
     from lumos.prompts.modules import load_style
@@ -213,8 +212,8 @@ def train(cfg: TrainConfig) -> Path:
     trainer = transformers.Trainer(
         model=model,
         args=args,
-        train_dataset=datasets.Dataset.from_list(train_rows),
-        eval_dataset=datasets.Dataset.from_list(eval_rows) if eval_rows else None,
+        train_dataset=train_rows,  # a list of rows is a map-style dataset: no `datasets` needed
+        eval_dataset=eval_rows or None,
         data_collator=transformers.DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
         processing_class=tokenizer,
     )
