@@ -90,6 +90,15 @@ def main() -> None:
         print(f"{name}: {json.dumps(figures)}", flush=True)
     (before, fb), (after, fa) = results.values()
     same = sum(a.answer == b.answer and len(a.steps) == len(b.steps) for a, b in zip(before, after, strict=True))
+    for n, (a, b) in enumerate(zip(before, after, strict=True)):
+        if a.answer != b.answer or len(a.steps) != len(b.steps):
+            print(f"question {n} differs: {questions[n]!r}")
+            for sa, sb in zip(a.steps, b.steps, strict=False):
+                ra = [(r.action, r.outputs, r.error) for r in sa.results]
+                rb = [(r.action, r.outputs, r.error) for r in sb.results]
+                if ra != rb or sa.subgoals != sb.subgoals:
+                    print(f"  first differing step {sa.index}:\n    before {ra}\n    after  {rb}")
+                    break
     print(f"speed-up {fa['questions_per_s'] / fb['questions_per_s']:.2f}x; same answer and steps: {same}/{len(questions)}")
 
 
