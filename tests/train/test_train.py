@@ -82,6 +82,12 @@ def _data(tmp_path, n=8):
     return path
 
 
+def _tiny_config(tiny_base, tmp_path, **settings):
+    """A quick LoRA run on the tiny model (large learning rate, so a few steps move the weights)."""
+    base = dict(base=str(tiny_base), out=str(tmp_path / "out"), batch_size=4, lora_r=4, learning_rate=5e-2)
+    return TrainConfig(module="plan", save_steps=1000, logging_steps=1, **{**base, **settings})
+
+
 def test_only_assistant_turns_carry_loss(tiny_base, tmp_path):
     tokenizer = transformers.AutoTokenizer.from_pretrained(tiny_base)
     convs = read_conversations(_data(tmp_path, 1))
@@ -93,19 +99,7 @@ def test_only_assistant_turns_carry_loss(tiny_base, tmp_path):
 
 def test_one_lora_step_changes_weights_and_saves_a_loadable_adapter(tiny_base, tmp_path):
     peft = pytest.importorskip("peft")
-    cfg = TrainConfig(
-        module="plan",
-        base=str(tiny_base),
-        data=str(_data(tmp_path)),
-        out=str(tmp_path / "out"),
-        max_steps=2,
-        batch_size=4,
-        lora_r=4,
-        learning_rate=5e-2,
-        save_steps=1000,
-        logging_steps=1,
-    )
-    final = train(cfg)
+    final = train(_tiny_config(tiny_base, tmp_path, data=str(_data(tmp_path)), max_steps=2))
     assert (final / "adapter_config.json").is_file() and (final / "adapter_model.safetensors").is_file()
     base = transformers.AutoModelForCausalLM.from_pretrained(tiny_base)
     before = {k: v.clone() for k, v in base.state_dict().items()}
@@ -141,19 +135,8 @@ def test_training_under_bf16_autocast_on_cpu_learns(tiny_base, tmp_path):
     """bf16 autocast with float32 weights (what `auto` picks on CPUs with bf16 instructions) lowers the loss."""
     held_out = tmp_path / "held_out"
     held_out.mkdir()
-    cfg = TrainConfig(
-        module="plan",
-        base=str(tiny_base),
-        data=str(_data(tmp_path, 16)),
-        eval_data=str(_data(held_out, 4)),
-        out=str(tmp_path / "out"),
-        epochs=3,
-        batch_size=4,
-        lora_r=4,
-        learning_rate=5e-2,
-        save_steps=1000,
-        logging_steps=1,
-        bf16="true",
+    cfg = _tiny_config(
+        tiny_base, tmp_path, data=str(_data(tmp_path, 16)), eval_data=str(_data(held_out, 4)), epochs=3, bf16="true"
     )
     final = train(cfg)
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
