@@ -11,7 +11,8 @@
 #   N       examples per evaluation set (default 200)
 #   BACKEND lumos eval --backend (default auto: llama.cpp on CPU; hf where a GPU is)
 #   OUT     output folder (default runs/compare-$BUDGET); finished adapters and runs are skipped, so a
-#           stopped run resumes where it stopped
+#           stopped run resumes where it stopped (a module part-trained resumes from its last checkpoint,
+#           every 200 steps)
 # On the 2-core CPU this takes hours (lumos train ~160 tokens/s: 1M tokens is ~1.7 h, plus evaluation); on a
 # GPU, minutes.
 set -u
@@ -39,7 +40,7 @@ train() {  # NAME MODULE FORMULATION DATAFILE TOKENS
   echo "== train $1 ($5 tokens) $(date +%T)"
   $L train --module $2 --formulation $3 --data $D/train/$4.jsonl --eval-data $D/eval-small/$4.jsonl \
     --out $OUT/train/$1 --max-tokens $5 --base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 \
-    --batch-size 4 --max-length 512 --epochs 1 > $OUT/train/$1.log 2>&1 || { echo "FAILED $1"; exit 1; }
+    --batch-size 4 --max-length 512 --epochs 1 --resume >> $OUT/train/$1.log 2>&1 || { echo "FAILED $1"; exit 1; }
 }
 HALF=$((BUDGET / 2))
 train direct direct iterative direct $BUDGET
