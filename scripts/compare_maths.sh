@@ -9,6 +9,7 @@
 # Usage: BUDGET=200000 N=200 scripts/compare_maths.sh
 #   BUDGET  training tokens per method (default 200000: 5x the 40k of docs/results.md section 2)
 #   N       examples per evaluation set (default 200)
+#   JOBS    2 (default): two one-thread lanes side by side; 1: one after the other
 #   BACKEND lumos eval --backend (default auto: llama.cpp on CPU; hf where a GPU is)
 #   OUT     output folder (default runs/compare-$BUDGET); finished adapters and runs are skipped, so a
 #           stopped run resumes where it stopped (a module part-trained resumes from its last checkpoint,
@@ -37,36 +38,64 @@ for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f")
 
 train() {  # NAME MODULE FORMULATION DATAFILE TOKENS
   [ -f $OUT/train/$1/final/adapter_model.safetensors ] && { echo "skip training $1"; return; }
+  rm -f $OUT/train/$1.failed
   echo "== train $1 ($5 tokens) $(date +%T)"
   $L train --module $2 --formulation $3 --data $D/train/$4.jsonl --eval-data $D/eval-small/$4.jsonl \
     --out $OUT/train/$1 --max-tokens $5 --base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 \
-    --batch-size 4 --max-length 512 --epochs 1 --resume >> $OUT/train/$1.log 2>&1 || { echo "FAILED $1"; exit 1; }
+    --batch-size 4 --max-length 512 --epochs 1 --resume >> $OUT/train/$1.log 2>&1 || { echo "FAILED $1"; touch $OUT/train/$1.failed; exit 1; }
 }
 HALF=$((BUDGET / 2))
-train direct direct iterative direct $BUDGET
-train cot cot iterative cot $BUDGET
-train integrated integrated iterative integrated $BUDGET
-train plan-iterative plan iterative plan_iterative $HALF
-train ground-iterative ground iterative ground_iterative $HALF
-train plan-onetime plan onetime plan_onetime $HALF
-train ground-onetime ground onetime ground_onetime $HALF
-
 T=$OUT/train
-for bench in gsm_symbolic gsm8k svamp; do
-  case $bench in
-    gsm8k) data="--data $SHARED/gsm8k_test_sample.jsonl" ;;
-    svamp) data="--data $SHARED/svamp_sample.jsonl" ;;
-    gsm_symbolic) data="" ;;
-  esac
-  e="$L eval $bench $data --limit $N --backend $BACKEND --config scripts/eval-settings.yaml --no-progress"
-  echo "== eval $bench $(date +%T)"
-  $e --method direct --adapter $T/direct/final --label direct-trained --out $OUT/eval/$bench/direct
-  $e --method cot --adapter $T/cot/final --label CoT-trained --out $OUT/eval/$bench/cot
-  $e --method integrated --adapter $T/integrated/final --label integrated-trained --out $OUT/eval/$bench/integrated
-  $e --method lumos-iterative --plan-adapter $T/plan-iterative/final --ground-adapter $T/ground-iterative/final \
-    --label Lumos-I-trained --out $OUT/eval/$bench/lumos-i
-  $e --method lumos-onetime --plan-adapter $T/plan-onetime/final --ground-adapter $T/ground-onetime/final \
-    --label Lumos-O-trained --out $OUT/eval/$bench/lumos-o
-done
+evaluate() {  # METHOD: its three evaluations (skipped where finished: lumos eval resumes by example)
+  for bench in gsm_symbolic gsm8k svamp; do
+    case $bench in
+      gsm8k) data="--data $SHARED/gsm8k_test_sample.jsonl" ;;
+      svamp) data="--data $SHARED/svamp_sample.jsonl" ;;
+      gsm_symbolic) data="" ;;
+    esac
+    e="$L eval $bench $data --limit $N --backend $BACKEND --config scripts/eval-settings.yaml --no-progress"
+    echo "== eval $1 on $bench $(date +%T)"
+    case $1 in
+      direct) $e --method direct --adapter $T/direct/final --label direct-trained --out $OUT/eval/$bench/direct ;;
+      cot) $e --method cot --adapter $T/cot/final --label CoT-trained --out $OUT/eval/$bench/cot ;;
+      integrated) $e --method integrated --adapter $T/integrated/final --label integrated-trained \
+        --out $OUT/eval/$bench/integrated ;;
+      lumos-i) $e --method lumos-iterative --plan-adapter $T/plan-iterative/final \
+        --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/$bench/lumos-i ;;
+      lumos-o) $e --method lumos-onetime --plan-adapter $T/plan-onetime/final \
+        --ground-adapter $T/ground-onetime/final --label Lumos-O-trained --out $OUT/eval/$bench/lumos-o ;;
+    esac > $OUT/eval/$1-$bench.log 2>&1 || echo "FAILED eval $1 on $bench (see $OUT/eval/$1-$bench.log)"
+  done
+}
+await() {  # NAME: wait until the other lane has finished training NAME
+  until [ -f $T/$1/final/adapter_model.safetensors ]; do
+    [ -f $T/$1.failed ] && { echo "not evaluating: training $1 failed"; return 1; }
+    sleep 30
+  done
+}
+# Two lanes, one thread each (two one-thread jobs outrun one two-thread job on this CPU: docs/training_speed.md).
+# The lanes are ordered so that neither waits long for an adapter the other trains.
+lane1() {
+  train direct direct iterative direct $BUDGET
+  train plan-iterative plan iterative plan_iterative $HALF
+  train plan-onetime plan onetime plan_onetime $HALF
+  train integrated integrated iterative integrated $BUDGET
+  evaluate integrated
+  await ground-onetime && evaluate lumos-o
+}
+lane2() {
+  train cot cot iterative cot $BUDGET
+  train ground-iterative ground iterative ground_iterative $HALF
+  train ground-onetime ground onetime ground_onetime $HALF
+  await direct && evaluate direct
+  evaluate cot
+  await plan-iterative && evaluate lumos-i
+}
+if [ "${JOBS:-2}" -ge 2 ]; then
+  export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1
+  lane1 & lane2 & wait
+else
+  lane1; lane2
+fi
 $L report $OUT/eval/*/*/ --paired-against "cot (CoT-trained)" --out $OUT/report.md --no-views
 echo "== done $(date +%T): $OUT/report.md"
