@@ -37,6 +37,8 @@ mkdir -p $D/eval-small
 for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f"); done
 
 train() {  # NAME MODULE FORMULATION DATAFILE TOKENS
+  # a training of this module still running from an earlier invocation: wait for it rather than start a second
+  while pgrep -f -- "--out $OUT/train/$1 " > /dev/null; do sleep 30; done
   [ -f $OUT/train/$1/final/adapter_model.safetensors ] && { echo "skip training $1"; return; }
   rm -f $OUT/train/$1.failed
   echo "== train $1 ($5 tokens) $(date +%T)"
@@ -79,17 +81,17 @@ lane1() {
   train direct direct iterative direct $BUDGET
   train plan-iterative plan iterative plan_iterative $HALF
   train plan-onetime plan onetime plan_onetime $HALF
-  train integrated integrated iterative integrated $BUDGET
-  evaluate integrated
-  await ground-onetime && evaluate lumos-o
+  train ground-onetime ground onetime ground_onetime $HALF
+  await direct && evaluate direct
+  await cot && evaluate cot
+  await integrated && evaluate integrated
 }
 lane2() {
   train cot cot iterative cot $BUDGET
   train ground-iterative ground iterative ground_iterative $HALF
-  train ground-onetime ground onetime ground_onetime $HALF
-  await direct && evaluate direct
-  evaluate cot
+  train integrated integrated iterative integrated $BUDGET
   await plan-iterative && evaluate lumos-i
+  await plan-onetime && await ground-onetime && evaluate lumos-o
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
   export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1
