@@ -215,19 +215,17 @@ def test_run_program_errors() -> None:
         run_program("R1 = Calculator(1)", domain="no-such-domain")
 
 
-def test_simple_calculator_actions_are_fast() -> None:
+def test_a_long_program_of_simple_actions() -> None:
+    # its speed (actions/s) is measured by benchmarks/exec_speed.py, not asserted here
     executor = maths_executor()
     actions = []
     for i in range(1, 1001):
         actions += parse_actions(
             f"R{2 * i - 1} = Calculator({i} * 3 + 7/2); R{2 * i} = Calculator(R{2 * i - 1} - 1.5)"
         )
-    start = time.perf_counter()
     found = executor.execute(actions)
-    elapsed = time.perf_counter() - start
-    assert len(found) == 2000 and found[-1].error is None
-    assert found[-1].outputs == {"R2000": "3002"}
-    assert 2000 / elapsed > 1000, f"{2000 / elapsed:.0f} actions/s"
+    assert len(found) == 2000 and all(step.error is None for step in found)
+    assert found[0].outputs == {"R1": "6.5"} and found[-1].outputs == {"R2000": "3002"}
 
 
 class SlowToLoad(Tool):

@@ -28,7 +28,8 @@ from lumos.errors import AgentStepError, LimitExceededError, ParseError, Unknown
 from lumos.format.parse import parse_actions
 from lumos.format.types import Action, ActionResult, StepError
 from lumos.tools.base import VARIABLE, ExecutionContext, Tool, check_output_count, registry
-from lumos.tools.safe_math import _Alarm, evaluate, render_value, split_equation, time_limit
+from lumos.tools.safe_math import evaluate, render_value, split_equation, time_limit
+from lumos.tools.safe_math.limits import _Alarm
 
 __all__ = ["Executor", "execute_batch", "run_program"]
 

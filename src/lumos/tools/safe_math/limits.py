@@ -1,0 +1,132 @@
+"""Size limits on expressions and results, and the wall-clock limit on a tool action."""
+
+from __future__ import annotations
+
+import math
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+import sympy
+from sympy.polys.polyerrors import BasePolynomialError
+
+from lumos.errors import AgentStepError, LimitExceededError, ToolError
+
+MAX_INPUT_CHARS = 2000
+"""Longest expression text accepted."""
+MAX_DIGITS = 10_000
+"""Largest number of digits (of a numerator or denominator) that any computation may produce."""
+MAX_DEPTH = 60
+"""Deepest nesting of sub-expressions."""
+MAX_SYMBOLIC_EXPONENT = 1000
+"""Largest exponent of a power of a symbolic base (``x**1000``)."""
+MAX_ROUND_DIGITS = 100
+MAX_BITS = int(MAX_DIGITS * math.log2(10)) + 1
+LOG10_2 = math.log10(2)
+
+#: Exceptions that SymPy (or Python arithmetic) raises on odd model input; tools turn them into ToolError.
+MATH_ERRORS: tuple[type[BaseException], ...] = (
+    ArithmeticError,  # ZeroDivisionError, OverflowError
+    ValueError,
+    TypeError,
+    NotImplementedError,
+    RecursionError,
+    IndexError,
+    KeyError,
+    AttributeError,
+    BasePolynomialError,
+    sympy.SympifyError,
+)
+
+VARIABLE_NAME = re.compile(r"R\d+|Output")
+
+
+# ================================================================================== time limits
+
+
+class _Alarm(BaseException):
+    """Raised by the SIGALRM handler. A BaseException, so that SymPy's ``except Exception`` cannot eat it."""
+
+
+class _AlarmState:
+    active = False
+
+
+def _can_alarm() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def time_limit(seconds: float | None, what: str = "the action") -> Iterator[None]:
+    """Raise :class:`LimitExceededError` if the body runs longer than ``seconds`` (wall clock).
+
+    Uses ``signal.setitimer`` and so works only on the main thread; elsewhere (or with ``seconds`` None or
+    <= 0) the body runs without a limit. The timer repeats every 50 ms after it first fires, in case some
+    library code swallowed the first interruption. An enclosing limit stays in force.
+    """
+    if not seconds or seconds <= 0 or not _can_alarm():
+        yield
+        return
+    state = _AlarmState()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if state.active:
+            raise _Alarm
+
+    old_handler = signal.signal(signal.SIGALRM, handler)
+    old_delay, _old_interval = signal.getitimer(signal.ITIMER_REAL)
+    delay = min(seconds, old_delay) if old_delay > 0 else seconds
+    start = time.monotonic()
+    state.active = True
+    signal.setitimer(signal.ITIMER_REAL, delay, 0.05)
+    try:
+        yield
+    except _Alarm:
+        state.active = False
+        raise LimitExceededError(f"{what} took longer than the time limit of {delay:g} s") from None
+    finally:
+        state.active = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay > 0:
+            left = old_delay - (time.monotonic() - start)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
+
+
+def guarded(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: turn the exceptions SymPy raises on odd input (:data:`MATH_ERRORS`) into ToolError."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except AgentStepError:
+                raise
+            except MemoryError:
+                raise LimitExceededError(f"{what} ran out of memory") from None
+            except RecursionError:
+                raise LimitExceededError(f"{what}: the expression is too deeply nested") from None
+            except MATH_ERRORS as exc:
+                raise ToolError(f"{what} failed: {describe(exc)}") from None
+
+        inner.__name__ = getattr(fn, "__name__", "guarded")
+        inner.__doc__ = fn.__doc__
+        return inner
+
+    return wrap
+
+
+def describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    name = type(exc).__name__
+    return f"{name}: {clip(text)}" if text else name
+
+
+def clip(text: str, limit: int = 120) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
