@@ -15,7 +15,7 @@
 #           stopped run resumes where it stopped (a module part-trained resumes from its last checkpoint,
 #           every 200 steps)
 # On a 2-core CPU this takes hours: the two lanes trained at ~51 tokens/s each on an Intel Xeon, so the 1M
-# tokens took 2.7 h, before the evaluations; on a GPU, minutes. The adapters of that run are kept in
+# tokens took about 2.8 h, before the evaluations; on a GPU, minutes. The adapters of that run are kept in
 # results/compare-200000: OUT=results/compare-200000 goes straight to the evaluations.
 set -u
 cd "$(dirname "$0")/.."
