@@ -34,12 +34,12 @@ from lumos.errors import AgentStepError, LimitExceededError, ToolError
 from lumos.tools.base import ExecutionContext, Tool
 from lumos.tools.safe_math import (
     FUNCTIONS,
-    MATH_ERRORS,
     DefinedFunction,
     SolutionSet,
     evaluate,
     has_free_symbols,
     is_number,
+    math_errors_as_tool_errors,
     render_value,
     split_equation,
     split_items,
@@ -57,18 +57,12 @@ class _MathTool:
     name: ClassVar[str]
 
     def run(self, args: str, ctx: ExecutionContext) -> Any:
-        try:
+        with math_errors_as_tool_errors(
+            f"{self.name} ran out of memory",
+            f"{self.name}: the input is too deeply nested",
+            f"{self.name} failed on {_short(args)!r}",
+        ):
             return self._run(self._prepare(args), ctx)
-        except AgentStepError:
-            raise
-        except MemoryError:
-            raise LimitExceededError(f"{self.name} ran out of memory") from None
-        except RecursionError:
-            raise LimitExceededError(f"{self.name}: the input is too deeply nested") from None
-        except MATH_ERRORS as exc:
-            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            detail = f"{type(exc).__name__}: {text[:150]}" if text else type(exc).__name__
-            raise ToolError(f"{self.name} failed on {_short(args)!r}: {detail}") from None
 
     def _prepare(self, args: str) -> str:
         return _clean(args)

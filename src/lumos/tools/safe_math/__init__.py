@@ -24,7 +24,14 @@ how values are shown as text) and :mod:`.limits` (size limits and the wall-clock
 
 from lumos.tools.safe_math.evaluate import evaluate, to_sympy
 from lumos.tools.safe_math.functions import CONSTANTS, FUNCTIONS, apply_function
-from lumos.tools.safe_math.limits import MATH_ERRORS, MAX_DIGITS, MAX_INPUT_CHARS, guarded, time_limit
+from lumos.tools.safe_math.limits import (
+    MATH_ERRORS,
+    MAX_DIGITS,
+    MAX_INPUT_CHARS,
+    guarded,
+    math_errors_as_tool_errors,
+    time_limit,
+)
 from lumos.tools.safe_math.text import normalize, split_equation, split_items
 from lumos.tools.safe_math.values import (
     DefinedFunction,
@@ -47,6 +54,7 @@ __all__ = [
     "guarded",
     "has_free_symbols",
     "is_number",
+    "math_errors_as_tool_errors",
     "normalize",
     "render_value",
     "split_equation",

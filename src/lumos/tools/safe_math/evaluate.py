@@ -18,7 +18,14 @@ from lumos.errors import AgentStepError, LimitExceededError, ToolError
 from lumos.tools.base import ExecutionContext
 from lumos.tools.safe_math.arithmetic import as_boolean, binary_op, compare, logical_not, require_arithmetic
 from lumos.tools.safe_math.functions import CONSTANTS, FUNCTIONS, apply_function
-from lumos.tools.safe_math.limits import MATH_ERRORS, MAX_DEPTH, MAX_DIGITS, VARIABLE_NAME, clip, describe
+from lumos.tools.safe_math.limits import (
+    MAX_DEPTH,
+    MAX_DIGITS,
+    VARIABLE_NAME,
+    clip,
+    describe,
+    math_errors_as_tool_errors,
+)
 from lumos.tools.safe_math.text import normalize, split_equation
 from lumos.tools.safe_math.values import DefinedFunction, SolutionSet, is_number, render_value
 
@@ -68,17 +75,12 @@ def evaluate(text: str, ctx: ExecutionContext | None = None, *, allow_tuple: boo
             f"{clip(text)!r} is several values separated by commas; give one expression "
             "(write 1000 rather than 1,000 inside a function's arguments)"
         )
-    try:
+    shown = repr(clip(text, 60))
+    with math_errors_as_tool_errors(
+        f"evaluating {shown} ran out of memory", f"{shown} is too deeply nested", f"cannot evaluate {shown}"
+    ):
         value = _Evaluator(source, ctx).eval(tree, 0)
         _check_defined(value)
-    except AgentStepError:
-        raise
-    except MemoryError:
-        raise LimitExceededError(f"evaluating {clip(text, 60)!r} ran out of memory") from None
-    except RecursionError:
-        raise LimitExceededError(f"{clip(text, 60)!r} is too deeply nested") from None
-    except MATH_ERRORS as exc:
-        raise ToolError(f"cannot evaluate {clip(text, 60)!r}: {describe(exc)}") from None
     return value
 
 

@@ -98,21 +98,34 @@ def time_limit(seconds: float | None, what: str = "the action") -> Iterator[None
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
 
 
+@contextmanager
+def math_errors_as_tool_errors(out_of_memory: str, too_deep: str, failed: str) -> Iterator[None]:
+    """Report what odd input makes SymPy or Python arithmetic raise as a step error, not a crash.
+
+    MemoryError and RecursionError become :class:`LimitExceededError` with the given messages; the
+    :data:`MATH_ERRORS` become :class:`ToolError` ("<failed>: <exception>"). Agent step errors pass through.
+    """
+    try:
+        yield
+    except AgentStepError:
+        raise
+    except MemoryError:
+        raise LimitExceededError(out_of_memory) from None
+    except RecursionError:
+        raise LimitExceededError(too_deep) from None
+    except MATH_ERRORS as exc:
+        raise ToolError(f"{failed}: {describe(exc)}") from None
+
+
 def guarded(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: turn the exceptions SymPy raises on odd input (:data:`MATH_ERRORS`) into ToolError."""
 
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         def inner(*args: Any, **kwargs: Any) -> Any:
-            try:
+            with math_errors_as_tool_errors(
+                f"{what} ran out of memory", f"{what}: the expression is too deeply nested", f"{what} failed"
+            ):
                 return fn(*args, **kwargs)
-            except AgentStepError:
-                raise
-            except MemoryError:
-                raise LimitExceededError(f"{what} ran out of memory") from None
-            except RecursionError:
-                raise LimitExceededError(f"{what}: the expression is too deeply nested") from None
-            except MATH_ERRORS as exc:
-                raise ToolError(f"{what} failed: {describe(exc)}") from None
 
         inner.__name__ = getattr(fn, "__name__", "guarded")
         inner.__doc__ = fn.__doc__
