@@ -1,211 +1,38 @@
-"""GGUF models on the CPU through llama.cpp (``llama-cpp-python``), with batched decoding and prefix sharing.
-
-``LlamaCppModel()`` serves the embedded default SmolLM2-135M-Instruct from its GGUF (no torch): by default
-re-quantized once from the shipped 4-bit file to 8 bits (Q8_0), cached, because llama.cpp's 8-bit matrix
-kernels make batched decoding and prompt evaluation ~1.6x faster on x86 CPUs (``docs/engines.md``);
-``LlamaCppModel("path/to/model.gguf")`` any other GGUF; ``lora=`` lays a LoRA
-adapter over it: a GGUF adapter file, or a PEFT adapter folder, converted once into ``adapter.gguf`` next to it
-(see :mod:`lumos.models.gguf_lora`).
-
-How a batch is served. llama-cpp-python's high-level ``Llama`` object decodes one sequence at a time, so this
-backend drives llama.cpp's C API itself:
-
-* every prompt of a ``generate`` call gets its own KV-cache sequence, and all of them are decoded together,
-  one token per sequence per ``llama_decode`` call (a 2-core CPU does ~6x more tokens per second that way than
-  one stream at a time, see ``docs/engines.md``);
-* prompts are sorted so that shared prefixes are adjacent, and the prefix shared by a group (the task
-  instructions and in-context examples every agent prompt starts with) is evaluated once, into a cache
-  sequence that the group's sequences then share (``llama_memory_seq_cp`` shares the cells, it copies
-  nothing);
-* that cache sequence survives between calls, so the next call only evaluates what differs from the last;
-* a request's own sequence keeps its prompt and completion after the call (``keep_conversations`` of them),
-  so when an agent sends the same conversation again one turn longer, only the new turn is evaluated.
-
-Greedy output does not depend on how prompts are batched (tested): llama.cpp computes every sequence's tokens
-with the same kernels whatever else is in the batch.
-
-Prompts are rendered with the same chat-template choice as the ``hf`` backend (Tulu turns for ``ai2lumos/...``
-models, else the template stored in the GGUF), so both engines see the same text.
-"""
+"""The llama.cpp engine: batched decoding over shared weights, with cached prompt prefixes (see the package
+docstring)."""
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from lumos.errors import BackendError, ConfigError, MissingDependencyError
+from lumos.errors import BackendError, ConfigError
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
-from lumos.models.default import DEFAULT_MODEL, cache_root, file_lock, find_gguf, is_default_name
-from lumos.prompts.templates import render_tulu, uses_tulu_template
+from lumos.models.default import DEFAULT_MODEL, is_default_name
+from lumos.models.llamacpp.templates import CHAT_TEMPLATES, pick_template, render_native
+from lumos.models.llamacpp.weights import (
+    SharedWeights,
+    acquire_weights,
+    import_llama_cpp,
+    lora_adapter,
+    release_weights,
+    resolve_lora,
+    resolve_model,
+    thread_count,
+)
+from lumos.prompts.templates import render_tulu
 
 logger = logging.getLogger(__name__)
 
-_TEMPLATES = ("auto", "tulu", "native")
 _DEFAULT_WEIGHTS = ("q8_0", "shipped", "f32")
 _MIN_SHARED = 32  # prompts sharing fewer leading tokens are not worth a cached prefix
-
-
-def _llama_cpp() -> Any:
-    """Import llama_cpp, or raise the error that names the extra to install."""
-    try:
-        import llama_cpp
-    except ImportError as exc:
-        raise MissingDependencyError("llama-cpp-python", "llamacpp", "the llamacpp backend") from exc
-    except (OSError, RuntimeError) as exc:  # installed, but its compiled library does not load
-        raise BackendError(f"llama-cpp-python is installed but does not load: {exc}") from exc
-    quiet = logging.getLogger("llama-cpp-python")
-    if quiet.level == logging.NOTSET:  # llama.cpp logs every load to stderr unless told otherwise
-        quiet.setLevel(logging.ERROR)
-    return llama_cpp
-
-
-def _cpu_count() -> int:
-    """Threads to use: ``LUMOS_NUM_THREADS`` if set, else every CPU this process may run on."""
-    wanted = os.environ.get("LUMOS_NUM_THREADS", "").strip()
-    if wanted:
-        try:
-            return max(1, int(wanted))
-        except ValueError as exc:
-            raise ConfigError(f"LUMOS_NUM_THREADS must be a whole number, not {wanted!r}") from exc
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - macOS, Windows
-        return os.cpu_count() or 1
-
-
-# -- weights shared by every LlamaCppModel over the same file ---------------------------------------------------
-
-
-@dataclass
-class _Weights:
-    path: str
-    ptr: Any
-    n_gpu_layers: int
-    users: int = 0
-    adapters: dict[str, Any] = field(default_factory=dict)
-
-
-_WEIGHTS: dict[tuple[str, int], _Weights] = {}
-_WEIGHTS_LOCK = threading.Lock()
-_BACKEND_READY = False
-
-
-def _acquire_weights(lib: Any, path: str, n_gpu_layers: int) -> _Weights:
-    global _BACKEND_READY
-    key = (os.path.realpath(path), n_gpu_layers)
-    with _WEIGHTS_LOCK:
-        if not _BACKEND_READY:
-            lib.llama_backend_init()
-            _BACKEND_READY = True
-        weights = _WEIGHTS.get(key)
-        if weights is None:
-            params = lib.llama_model_default_params()
-            params.n_gpu_layers = n_gpu_layers
-            ptr = lib.llama_model_load_from_file(path.encode(), params)
-            if not ptr:
-                raise ConfigError(f"llama.cpp could not load {path!r}: not a GGUF model it supports")
-            weights = _WEIGHTS[key] = _Weights(path=path, ptr=ptr, n_gpu_layers=n_gpu_layers)
-        weights.users += 1
-        return weights
-
-
-def _adapter(lib: Any, weights: _Weights, path: str) -> Any:
-    key = os.path.realpath(path)
-    with _WEIGHTS_LOCK:
-        if key not in weights.adapters:
-            ptr = lib.llama_adapter_lora_init(weights.ptr, path.encode())
-            if not ptr:
-                raise ConfigError(
-                    f"llama.cpp could not load the LoRA adapter {path!r} over {weights.path!r} "
-                    "(not a GGUF LoRA adapter, or made for another base model)"
-                )
-            weights.adapters[key] = ptr
-        return weights.adapters[key]
-
-
-def _release_weights(lib: Any, weights: _Weights) -> None:
-    with _WEIGHTS_LOCK:
-        weights.users -= 1
-        if weights.users > 0:
-            return
-        for key, value in list(_WEIGHTS.items()):
-            if value is weights:
-                del _WEIGHTS[key]
-        for ptr in weights.adapters.values():
-            free = getattr(lib, "llama_adapter_lora_free", None)
-            if free is not None:
-                free(ptr)
-        weights.adapters.clear()
-        lib.llama_model_free(weights.ptr)
-
-
-# -- chat templates -------------------------------------------------------------------------------------------
-
-
-def render_native(template: str, conversation: Conversation, *, bos_token: str, eos_token: str) -> str:
-    """Render a Hugging Face (Jinja) chat template the way ``tokenizer.apply_chat_template`` does."""
-    return _compiled(template).render(
-        messages=[dict(m) for m in conversation],
-        add_generation_prompt=True,
-        bos_token=bos_token,
-        eos_token=eos_token,
-    )
-
-
-_COMPILED: dict[str, Any] = {}
-
-
-def _compiled(template: str) -> Any:
-    if template not in _COMPILED:
-        from jinja2.exceptions import TemplateError
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
-
-        def raise_exception(message: str) -> None:
-            raise TemplateError(message)
-
-        def tojson(x: Any, ensure_ascii: bool = False, indent: Any = None, separators: Any = None,
-                   sort_keys: bool = False) -> str:  # fmt: skip
-            return json.dumps(x, ensure_ascii=ensure_ascii, indent=indent, separators=separators,
-                              sort_keys=sort_keys)  # fmt: skip
-
-        env = ImmutableSandboxedEnvironment(
-            trim_blocks=True, lstrip_blocks=True, extensions=["jinja2.ext.loopcontrols"]
-        )
-        env.filters["tojson"] = tojson
-        env.globals["raise_exception"] = raise_exception
-        env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
-        _COMPILED[template] = env.from_string(template)
-    return _COMPILED[template]
-
-
-def pick_template(choice: str, names: Sequence[str], has_native: bool) -> str:
-    """``"tulu"`` or ``"native"``: the same choice as the ``hf`` backend makes for the same model."""
-    if choice not in _TEMPLATES:
-        raise ConfigError(f"chat_template must be one of {', '.join(_TEMPLATES)}, not {choice!r}")
-    if choice == "tulu":
-        return "tulu"
-    if choice == "native":
-        if not has_native:
-            raise ConfigError(
-                "chat_template='native' but the GGUF has no chat template; use 'tulu' or 'auto'"
-            )
-        return "native"
-    if any(n and uses_tulu_template(n) for n in names):
-        return "tulu"
-    return "native" if has_native else "tulu"
-
-
-# -- the model ------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -310,8 +137,10 @@ class LlamaCppModel(Model):
             raise ConfigError(
                 f"default_weights (LUMOS_DEFAULT_WEIGHTS) must be one of {', '.join(_DEFAULT_WEIGHTS)}, not {default_weights!r}"
             )
-        if chat_template not in _TEMPLATES:
-            raise ConfigError(f"chat_template must be one of {', '.join(_TEMPLATES)}, not {chat_template!r}")
+        if chat_template not in CHAT_TEMPLATES:
+            raise ConfigError(
+                f"chat_template must be one of {', '.join(CHAT_TEMPLATES)}, not {chat_template!r}"
+            )
         if n_ctx < 16:
             raise ConfigError(f"n_ctx must be at least 16, not {n_ctx}")
         if batch_size < 1:
@@ -322,13 +151,13 @@ class LlamaCppModel(Model):
             raise ConfigError(f"prefix_slots must be at least 1, not {prefix_slots}")
         if keep_conversations < 0:
             raise ConfigError(f"keep_conversations must be 0 or more, not {keep_conversations}")
-        lib = _llama_cpp()
+        lib = import_llama_cpp()
         self._lib = lib
         self._ctx: Any = None
         self._batch: Any = None
-        self._weights: _Weights | None = None
-        path = _resolve_model(lib, model, default_weights)
-        adapter_path = _resolve_lora(lora, base_gguf=path) if lora else None
+        self._weights: SharedWeights | None = None
+        path = resolve_model(lib, model, default_weights)
+        adapter_path = resolve_lora(lora, base_gguf=path) if lora else None
         base_name = DEFAULT_MODEL if is_default_name(model) else str(model)
         self.name = f"{base_name}+{lora}" if lora else base_name
         self.path = path
@@ -336,10 +165,10 @@ class LlamaCppModel(Model):
         self.seed = seed
         self.batch_size = batch_size
         self.prefix_cache = prefix_cache
-        self.n_threads = n_threads or _cpu_count()
+        self.n_threads = n_threads or thread_count()
         self.stats = EngineStats()
         self._lock = threading.Lock()
-        self._weights = _acquire_weights(lib, path, n_gpu_layers)
+        self._weights = acquire_weights(lib, path, n_gpu_layers)
         try:
             self._setup(
                 n_ctx=n_ctx,
@@ -394,7 +223,7 @@ class LlamaCppModel(Model):
         self._mem = lib.llama_get_memory(ctx)
         self._batch = lib.llama_batch_init(self.n_batch, 0, 1)
         if adapter_path is not None:
-            ptr = _adapter(lib, weights, adapter_path)
+            ptr = lora_adapter(lib, weights, adapter_path)
             adapters = (lib.llama_adapter_lora_p_ctypes * 1)(ptr)
             scales = (ctypes.c_float * 1)(lora_scale)
             if lib.llama_set_adapters_lora(ctx, adapters, 1, scales):
@@ -595,7 +424,7 @@ class LlamaCppModel(Model):
         reuse, source = 0, None
         if self.prefix_cache:
             scored = [
-                (_common(p.tokens, ids), k < len(free), p.used, p)
+                (common_prefix(p.tokens, ids), k < len(free), p.used, p)
                 for k, p in enumerate([*free, *self._prefixes])
             ]
             common, _, _, source = max(scored, key=lambda m: m[:3])
@@ -631,15 +460,15 @@ class LlamaCppModel(Model):
         families: list[tuple[int, list[int]]] = []  # (tokens saved, prefix)
         start = 0
         for k in range(1, len(prompts) + 1):
-            if k == len(prompts) or _common(prompts[k - 1], prompts[k]) < _MIN_SHARED:
+            if k == len(prompts) or common_prefix(prompts[k - 1], prompts[k]) < _MIN_SHARED:
                 run = prompts[start:k]
-                shared = min(_common(run[0], run[-1]), *(len(p) - 2 for p in run))
+                shared = min(common_prefix(run[0], run[-1]), *(len(p) - 2 for p in run))
                 if len(run) > 1 and shared >= _MIN_SHARED:
                     families.append(((len(run) - 1) * shared, run[0][:shared]))
                 elif len(run) == 1 and shared >= _MIN_SHARED:
-                    best = max(self._prefixes, key=lambda p: _common(p.tokens, run[0]))
-                    covered = max(_common(p.tokens, run[0]) for p in self._slots)
-                    if best.tokens and len(best.tokens) == _common(best.tokens, run[0]) > covered:
+                    best = max(self._prefixes, key=lambda p: common_prefix(p.tokens, run[0]))
+                    covered = max(common_prefix(p.tokens, run[0]) for p in self._slots)
+                    if best.tokens and len(best.tokens) == common_prefix(best.tokens, run[0]) > covered:
                         families.append((0, run[0][:shared]))
                 start = k
         families.sort(key=lambda f: f[0], reverse=True)
@@ -651,7 +480,7 @@ class LlamaCppModel(Model):
         lib, mem = self._lib, self._mem
         self._tick()
         keep, _, best = max(
-            ((_common(p.tokens, tokens), p.used, p) for p in self._prefixes), key=lambda m: m[:2]
+            ((common_prefix(p.tokens, tokens), p.used, p) for p in self._prefixes), key=lambda m: m[:2]
         )
         target = best
         if best.tokens and keep < len(best.tokens) // 2:
@@ -768,7 +597,7 @@ class LlamaCppModel(Model):
             self._ctx = None
         weights, self._weights = self._weights, None
         if weights is not None:
-            _release_weights(lib, weights)
+            release_weights(lib, weights)
 
     def __del__(self) -> None:
         with contextlib.suppress(Exception):  # interpreter shutdown
@@ -792,87 +621,10 @@ def _chunks(ids: list[int], start: int, size: int) -> list[tuple[int, list[int]]
     return out
 
 
-def _common(a: Sequence[int], b: Sequence[int]) -> int:
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
     n = 0
     for x, y in zip(a, b, strict=False):
         if x != y:
             break
         n += 1
     return n
-
-
-def _resolve_model(lib: Any, model: str | None, default_weights: str = "shipped") -> str:
-    if is_default_name(model):
-        shipped = find_gguf()
-        return str(
-            shipped if default_weights == "shipped" else requantized_gguf(lib, shipped, default_weights)
-        )
-    assert model is not None
-    path = Path(model).expanduser()
-    if path.is_file():
-        return str(path)
-    if path.is_dir():
-        found = sorted(path.glob("*.gguf"))
-        if len(found) == 1:
-            return str(found[0])
-        raise ConfigError(
-            f"{model!r} is a folder; the llamacpp backend needs a .gguf file"
-            + (f" (it holds several: {', '.join(p.name for p in found)})" if found else "")
-            + ". For a transformers model folder use the hf backend."
-        )
-    raise ConfigError(
-        f"GGUF model {model!r} not found. The llamacpp backend takes the path of a .gguf file "
-        "(or 'default' for the embedded SmolLM2-135M-Instruct)."
-    )
-
-
-_FTYPES = {"q8_0": "LLAMA_FTYPE_MOSTLY_Q8_0", "f16": "LLAMA_FTYPE_MOSTLY_F16", "bf16": "LLAMA_FTYPE_MOSTLY_BF16",
-           "f32": "LLAMA_FTYPE_ALL_F32"}  # fmt: skip
-
-
-def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0", folder: Path | None = None) -> Path:
-    """``source`` re-quantized to ``kind`` (q8_0, f16, bf16, f32) by llama.cpp itself, once, into ``folder``
-    (default ``<lumos cache>/models/``).
-
-    The name records the source's size, so a changed source is converted again; the file is written under a
-    temporary name and renamed, so a killed conversion never leaves a broken model behind.
-    """
-    folder = folder or cache_root() / "models"
-    target = folder / f"{source.stem}.{source.stat().st_size}.{kind.upper()}.gguf"
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    with file_lock(folder / f".{target.name}.lock"):
-        if target.is_file():
-            return target
-        for leftover in folder.glob(f".{target.name}.tmp-*"):  # of a killed conversion; we hold the lock
-            leftover.unlink(missing_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        params = lib.llama_model_quantize_default_params()
-        params.ftype = getattr(lib, _FTYPES[kind])
-        params.allow_requantize = True
-        started = time.perf_counter()
-        rc = lib.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
-        if rc != 0 or not tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            raise BackendError(f"llama.cpp could not re-quantize {source} to {kind} (code {rc})")
-        os.replace(tmp, target)
-        logger.info(
-            "lumos: %s re-quantized to %s in %.1f s: %s",
-            source.name,
-            kind,
-            time.perf_counter() - started,
-            target,
-        )
-    return target
-
-
-def _resolve_lora(lora: str, *, base_gguf: str) -> str:
-    path = Path(lora).expanduser()
-    if path.is_file():
-        return str(path)
-    if path.is_dir():
-        from lumos.models.gguf_lora import cached_gguf_adapter
-
-        return str(cached_gguf_adapter(path, base_gguf=base_gguf))
-    raise ConfigError(f"LoRA adapter {lora!r} not found: give a PEFT adapter folder or a GGUF adapter file")
