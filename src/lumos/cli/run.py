@@ -44,10 +44,10 @@ def command(
     plan_model: Annotated[Optional[str], typer.Option(help="planning module model")] = None,
     ground_model: Annotated[Optional[str], typer.Option(help="grounding module model")] = None,
     plan_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for planning (hf backend)")
+        Optional[str], typer.Option(help="LoRA adapter for planning (PEFT folder; llamacpp also GGUF)")
     ] = None,
     ground_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for grounding (hf backend)")
+        Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
     ] = None,
     base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
     ground_base_url: GroundBaseUrlOption = None,
