@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -25,7 +27,7 @@ def command(
         Optional[str],
         typer.Argument(
             help="the task; '-' reads one task per line from standard input (--domain webshop: omit it, "
-            "the goal's instruction is the task)"
+            "the goal's instruction is the task; --domain miniwob: a MiniWoB++ task name, such as click-button)"
         ),
     ] = None,
     domain: Annotated[Optional[str], typer.Option(help="task domain: maths, complex_qa, ...")] = None,
@@ -90,65 +92,99 @@ def command(
         str,
         typer.Option(help="web: a Mind2Web task's annotation_id or position from 0 (--data: a Mind2Web file)"),
     ] = "0",
+    seed: Annotated[int, typer.Option(help="miniwob: the episode's seed (the same seed, the same page)")] = 0,
+    screenshots: Annotated[
+        Optional[Path], typer.Option(help="miniwob: save a PNG of the page after each action in this folder")
+    ] = None,
 ) -> None:
-    envs: list[Any] | None = None
-    if domain == "web":
-        from lumos.web.mind2web import replay_task
-
-        instruction, page_env = replay_task(data, task_id)
-        tasks, envs = [instruction], [page_env]
-    elif domain == "webshop":
-        from lumos.web.webshop.env import goal_session
-
-        instruction, shop_env = goal_session(data, goal)
-        tasks, envs = [instruction], [shop_env]
-    elif task is None:
-        raise typer.BadParameter("give the task (or '-' to read tasks from standard input)")
-    else:
-        tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
-    agent = build_agent(
-        config_file=config,
-        prompts_file=prompts,
-        backend=backend,
-        model=model,
-        plan_model=plan_model,
-        ground_model=ground_model,
-        plan_adapter=plan_adapter,
-        ground_adapter=ground_adapter,
-        base_url=base_url,
-        overrides={
-            "domain": domain,
-            "formulation": formulation,
-            "n_examples": examples,
-            "max_rounds": max_rounds,
-        },
-        index=index,
-        use_shipped=trained,
-        parallel=len(tasks),
-        style=style,
-        qa=QAModelOptions(qa_model, qa_backend, qa_base_url),
-        ground_base_url=ground_base_url,
-    )
-    trajectories = agent.run(tasks, envs=envs)
-    for traj, env in zip(trajectories, envs or [], strict=False):
+    with contextlib.ExitStack() as stack:  # what the run opens (a browser) is closed however it ends
+        envs: list[Any] | None = None
         if domain == "web":
-            traj.meta["steps_taken"] = env.summary()
-            continue
-        traj.meta["reward"] = env.reward  # the shop's reward for what was bought (0: nothing bought)
-    if trace is not None:
-        trace.parent.mkdir(parents=True, exist_ok=True)
-        with trace.open("w") as f:
-            for traj in trajectories:
-                f.write(traj.to_json() + "\n")
-    if json_out:
-        for traj in trajectories:
-            print(json.dumps(traj.model_dump()))
-        return
-    from lumos.cli.render import print_trajectory
+            from lumos.web.mind2web import replay_task
 
-    for traj in trajectories:
-        print_trajectory(traj)
-        for line in traj.meta.get("steps_taken", []):  # web: each recorded step against the gold action
-            print(line)
-        if "reward" in traj.meta:
-            print(f"reward: {traj.meta['reward']:.3f} (goal {traj.meta.get('goal')})")
+            instruction, page_env = replay_task(data, task_id)
+            tasks, envs = [instruction], [page_env]
+        elif domain == "webshop":
+            from lumos.web.webshop.env import goal_session
+
+            instruction, shop_env = goal_session(data, goal)
+            tasks, envs = [instruction], [shop_env]
+        elif domain == "miniwob":
+            if task is None:
+                raise typer.BadParameter("give the MiniWoB++ task's name, such as click-button")
+            page_env = stack.enter_context(_miniwob_episode(task, seed, screenshots))
+            tasks, envs = [page_env.utterance], [page_env]
+        elif task is None:
+            raise typer.BadParameter("give the task (or '-' to read tasks from standard input)")
+        else:
+            tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
+        agent = build_agent(
+            config_file=config,
+            prompts_file=prompts,
+            backend=backend,
+            model=model,
+            plan_model=plan_model,
+            ground_model=ground_model,
+            plan_adapter=plan_adapter,
+            ground_adapter=ground_adapter,
+            base_url=base_url,
+            overrides={
+                "domain": domain,
+                "formulation": formulation,
+                "n_examples": examples,
+                "max_rounds": max_rounds,
+            },
+            index=index,
+            use_shipped=trained,
+            parallel=len(tasks),
+            style=style,
+            qa=QAModelOptions(qa_model, qa_backend, qa_base_url),
+            ground_base_url=ground_base_url,
+        )
+        trajectories = agent.run(tasks, envs=envs)
+        for traj, env in zip(trajectories, envs or [], strict=False):
+            if domain == "web":
+                traj.meta["steps_taken"] = env.summary()
+            elif domain == "miniwob":
+                result = env.close_episode()  # MiniWoB's raw reward in [-1, 1]; an unfinished episode scores -1
+                traj.meta["reward"] = result.reward
+                outcome = "success" if result.reward > 0 else "failure"
+                traj.meta["outcome"] = f"{outcome}: {result.reason}" if result.reason else outcome
+            else:
+                traj.meta["reward"] = env.reward  # the shop's reward for what was bought (0: nothing bought)
+        if trace is not None:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+            with trace.open("w") as f:
+                for traj in trajectories:
+                    f.write(traj.to_json() + "\n")
+        if json_out:
+            for traj in trajectories:
+                print(json.dumps(traj.model_dump()))
+            return
+        from lumos.cli.render import print_trajectory
+
+        for traj in trajectories:
+            print_trajectory(traj)
+            for line in traj.meta.get("steps_taken", []):  # web: each recorded step against the gold action
+                print(line)
+            if "reward" in traj.meta:
+                what = traj.meta.get("outcome") or f"goal {traj.meta.get('goal')}"
+                print(f"reward: {traj.meta['reward']:.3f} ({what})")
+
+
+@contextlib.contextmanager
+def _miniwob_episode(task: str, seed: int, screenshots: Path | None) -> Iterator[Any]:
+    """One MiniWoB++ episode in its own headless Chromium, started (the page's utterance is the task)."""
+    from lumos.web.miniwob.env import Browser, MiniWoBPage, PageOptions
+    from lumos.web.miniwob.evaluate import episode_seconds
+    from lumos.web.miniwob.tasks import check_task
+
+    check_task(task)  # an unknown name fails before a browser starts
+    options = PageOptions(episode_seconds=episode_seconds(), screenshots=screenshots is not None)
+    browser = Browser()
+    try:
+        page = MiniWoBPage(browser, task, seed, run_dir=screenshots, options=options)
+        page.reset()
+        yield page
+    finally:
+        browser.quit()
