@@ -15,8 +15,8 @@
 #           stopped run resumes where it stopped (a module part-trained resumes from its last checkpoint,
 #           every 200 steps)
 # On a 2-core CPU this takes hours: the two lanes trained at ~51 tokens/s each on an Intel Xeon, so the 1M
-# tokens took about 2.8 h, before the evaluations; on a GPU, minutes. The adapters of that run are kept in
-# results/compare-200000: OUT=results/compare-200000 goes straight to the evaluations.
+# tokens took about 2.8 h, and the 15 evaluations 70 minutes more; on a GPU, minutes. That run's adapters and
+# evaluations are kept in results/compare-200000 (docs/results.md section 2).
 set -u
 cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-200000}
