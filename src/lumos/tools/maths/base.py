@@ -18,11 +18,15 @@ class MathTool:
     name: ClassVar[str]
 
     def run(self, args: str, ctx: ExecutionContext) -> Any:
-        with math_errors_as_tool_errors(
-            f"{self.name} ran out of memory",
-            f"{self.name}: the input is too deeply nested",
-            f"{self.name} failed on {shorten(args)!r}",
-        ):
+        def messages() -> tuple[str, str, str]:
+            name = self.name
+            return (
+                f"{name} ran out of memory",
+                f"{name}: the input is too deeply nested",
+                f"{name} failed on {shorten(args)!r}",
+            )
+
+        with math_errors_as_tool_errors(messages):
             return self._run(self._prepare(args), ctx)
 
     def _prepare(self, args: str) -> str:

@@ -75,10 +75,16 @@ def evaluate(text: str, ctx: ExecutionContext | None = None, *, allow_tuple: boo
             f"{clip(text)!r} is several values separated by commas; give one expression "
             "(write 1000 rather than 1,000 inside a function's arguments)"
         )
-    shown = repr(clip(text, 60))
-    with math_errors_as_tool_errors(
-        f"evaluating {shown} ran out of memory", f"{shown} is too deeply nested", f"cannot evaluate {shown}"
-    ):
+
+    def messages() -> tuple[str, str, str]:
+        shown = repr(clip(text, 60))
+        return (
+            f"evaluating {shown} ran out of memory",
+            f"{shown} is too deeply nested",
+            f"cannot evaluate {shown}",
+        )
+
+    with math_errors_as_tool_errors(messages):
         value = _Evaluator(source, ctx).eval(tree, 0)
         _check_defined(value)
     return value

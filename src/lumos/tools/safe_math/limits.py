@@ -98,33 +98,43 @@ def time_limit(seconds: float | None, what: str = "the action") -> Iterator[None
             signal.setitimer(signal.ITIMER_REAL, max(left, 1e-4))
 
 
-@contextmanager
-def math_errors_as_tool_errors(out_of_memory: str, too_deep: str, failed: str) -> Iterator[None]:
+class math_errors_as_tool_errors:
     """Report what odd input makes SymPy or Python arithmetic raise as a step error, not a crash.
 
-    MemoryError and RecursionError become :class:`LimitExceededError` with the given messages; the
-    :data:`MATH_ERRORS` become :class:`ToolError` ("<failed>: <exception>"). Agent step errors pass through.
+    ``messages()`` gives (out of memory, too deeply nested, failed): MemoryError and RecursionError become
+    :class:`LimitExceededError` with the first two, the :data:`MATH_ERRORS` :class:`ToolError` ("<failed>:
+    <exception>"); agent step errors pass through. The messages are built only when something went wrong,
+    since this wraps every action and every function call of an expression.
     """
-    try:
-        yield
-    except AgentStepError:
-        raise
-    except MemoryError:
-        raise LimitExceededError(out_of_memory) from None
-    except RecursionError:
-        raise LimitExceededError(too_deep) from None
-    except MATH_ERRORS as exc:
-        raise ToolError(f"{failed}: {describe(exc)}") from None
+
+    __slots__ = ("messages",)
+
+    def __init__(self, messages: Callable[[], tuple[str, str, str]]) -> None:
+        self.messages = messages
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: Any) -> None:
+        if exc is None or isinstance(exc, AgentStepError):
+            return
+        if isinstance(exc, MemoryError):
+            raise LimitExceededError(self.messages()[0]) from None
+        if isinstance(exc, RecursionError):
+            raise LimitExceededError(self.messages()[1]) from None
+        if isinstance(exc, MATH_ERRORS):
+            raise ToolError(f"{self.messages()[2]}: {describe(exc)}") from None
 
 
 def guarded(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator: turn the exceptions SymPy raises on odd input (:data:`MATH_ERRORS`) into ToolError."""
 
+    def messages() -> tuple[str, str, str]:
+        return f"{what} ran out of memory", f"{what}: the expression is too deeply nested", f"{what} failed"
+
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         def inner(*args: Any, **kwargs: Any) -> Any:
-            with math_errors_as_tool_errors(
-                f"{what} ran out of memory", f"{what}: the expression is too deeply nested", f"{what} failed"
-            ):
+            with math_errors_as_tool_errors(messages):
                 return fn(*args, **kwargs)
 
         inner.__name__ = getattr(fn, "__name__", "guarded")
