@@ -226,10 +226,10 @@ def build_agent(
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}
     config = agent_config(file_values, overrides)
     qa_model = (qa or QAModelOptions()).load(backend, base_url) or planner
-    if config.domain == "miniwob":  # live pages: stop once the episode has ended, record each screenshot
-        from lumos.web.miniwob.evaluate import StopWhenTaskEnded, make_tools
+    if config.domain == "miniwob":
+        from lumos.web.miniwob.evaluate import miniwob_agent
 
-        return Agent(StopWhenTaskEnded(planner), grounder, config, style=prompt_style, tools=make_tools())
+        return miniwob_agent(planner, grounder, config, style=prompt_style)
     tool_options = tool_options_for(config.domain, index, qa_model)
     return Agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
 

@@ -35,7 +35,7 @@ from lumos.eval.runner import PredictionStore, _check_same_run
 from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
-from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.modules import ModulePrompts, PromptStyle
 from lumos.tools.base import ExecutionContext, Tool, registry
 from lumos.tools.executor import Executor
 from lumos.web.miniwob.env import (
@@ -192,13 +192,25 @@ class StopWhenTaskEnded(Model):
         return [Generation(STOP_SENTENCE) if e else next(answers) for e in ended]
 
 
+def miniwob_agent(
+    planner: Model,
+    grounder: Model,
+    config: AgentConfig,
+    tools: Callable[[], list[Tool]] | None = None,
+    style: PromptStyle | None = None,
+) -> Agent:
+    """A Lumos agent for live MiniWoB++ pages: the planner is not asked again once the episode has ended,
+    and every action records what the page noted (screenshot, reward)."""
+    return Agent(StopWhenTaskEnded(planner), grounder, config, style=style, tools=tools or make_tools())
+
+
 def make_runner(run: MethodRun, tools: Callable[[], list[Tool]]) -> Callable[..., list[Trajectory]]:
     """``(tasks, ids, envs) -> trajectories`` for ``run.method``."""
     if run.method == "direct":
         return DirectMethod(run.grounder, run.config, tools).run
     if run.method in ("lumos-iterative", "lumos-onetime"):
         config = AgentConfig(**{**run.config.__dict__, "formulation": run.method.split("-", 1)[1]})
-        agent = Agent(StopWhenTaskEnded(run.planner), run.grounder, config, tools=tools)
+        agent = miniwob_agent(run.planner, run.grounder, config, tools)
         return lambda tasks, ids, envs: agent.run(tasks, ids=ids, envs=envs)
     raise ConfigError(f"miniwob has no method {run.method!r}; choose from: {', '.join(METHODS)}")
 
