@@ -19,6 +19,8 @@ $(STAMP): pyproject.toml
 	# The fast CPU engine, llama.cpp: PyPI has only its source, so a fresh machine compiles it (several minutes).
 	# lumos works without it (the transformers engine), so a failed build does not stop the set-up.
 	$(BIN)/python -m pip install --quiet 'llama-cpp-python==0.3.36' || echo "note: llama-cpp-python did not install; lumos will use the transformers engine"
+	# The Code tool's OS-level sandbox (bubblewrap, libseccomp): model-written code never runs without it.
+	bash scripts/install_sandbox.sh
 	# A real browser for the MiniWoB++ tasks and the trace viewer's tests (Debian's chromium and chromium-driver).
 	bash scripts/install_browser.sh
 	touch $(STAMP)
@@ -40,3 +42,4 @@ test: lint
 bench: $(STAMP)
 	$(BIN)/python benchmarks/agent_overhead.py
 	$(BIN)/python benchmarks/exec_speed.py
+	$(BIN)/python benchmarks/code_sandbox.py

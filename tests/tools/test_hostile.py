@@ -1,10 +1,8 @@
 """Hostile and random input: every program ends quickly with a value or a recorded error, and nothing
-escapes (no code runs in-process, Code's process cannot write outside its directory, use the network,
-start processes or take the machine's memory)."""
+escapes (no code runs in-process; Code's limits hold). The sandbox's escape corpus is tests/sandbox."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import time
 from pathlib import Path
@@ -180,58 +178,6 @@ def code_error(code: str, limit: float = 5.0) -> tuple[str, str]:
     return result.error.kind, result.error.message
 
 
-@pytest.mark.parametrize(
-    "template",
-    [
-        "open('{path}', 'w').write('x')",
-        "import pathlib\npathlib.Path('{path}').write_text('x')",
-        "import os\nos.close(os.open('{path}', os.O_CREAT | os.O_WRONLY))",
-        "import shutil\nopen('inside', 'w').write('x')\nshutil.copy('inside', '{path}')",
-        "import os\nopen('inside', 'w').write('x')\nos.rename('inside', '{path}')",
-        "import os\nos.symlink('{path}', 'link')\nopen('link', 'w').write('x')",
-        "import os\nos.mkdir('{path}')",
-        "import os\nos.system('touch {path}')",
-        "import subprocess\nsubprocess.run(['touch', '{path}'])",
-    ],
-)
-def test_code_cannot_write_outside_its_directory(template: str, tmp_path: Path) -> None:
-    target = tmp_path / "outside"
-    kind, message = code_error(template.format(path=target))
-    assert kind == "tool_error"
-    assert "PermissionError" in message
-    assert not target.exists()
-
-
-def test_code_cannot_delete_outside_its_directory(tmp_path: Path) -> None:
-    victim = tmp_path / "victim"
-    victim.mkdir()
-    (victim / "file.txt").write_text("keep me")
-    for code in (
-        f"import shutil\nshutil.rmtree('{victim}')",
-        f"import os\nos.remove('{victim / 'file.txt'}')",
-    ):
-        kind, message = code_error(code)
-        assert kind == "tool_error" and "PermissionError" in message
-    assert (victim / "file.txt").read_text() == "keep me"
-
-
-@pytest.mark.parametrize(
-    "code",
-    [
-        "import socket\nsocket.socket()",
-        "import socket\nsocket.create_connection(('example.com', 80))",
-        "import urllib.request\nurllib.request.urlopen('http://example.com')",
-        "import os\nwhile True:\n    os.fork()",
-        "import os\nos.kill(os.getppid(), 9)",
-        "import multiprocessing\np = multiprocessing.Process(target=print)\np.start()",
-    ],
-)
-def test_code_cannot_use_the_network_or_processes(code: str) -> None:
-    kind, message = code_error(code)
-    assert kind == "tool_error"
-    assert "not allowed" in message or "PermissionError" in message
-
-
 def test_code_memory_time_and_file_size_limits() -> None:
     start = time.perf_counter()
     kind, message = code_error("x = bytearray(10 * 1024**3)")
@@ -249,18 +195,9 @@ def test_code_memory_time_and_file_size_limits() -> None:
     assert kind == "tool_error" and "File too large" in message
 
 
-def test_code_sees_no_secrets_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LUMOS_TEST_SECRET", "hunter2")
-    outcome = run_program("R1 = Code(import os\nprint(os.environ.get('LUMOS_TEST_SECRET', 'absent')))")
-    assert outcome["output"] == "absent"
-
-
 def test_code_huge_output_is_cut_and_working_directories_are_removed() -> None:
     before = set(Path(tempfile.gettempdir()).glob("lumos-code-*"))
     outcome = run_program("R1 = Code(print('x' * 10**7))")
     assert outcome["error"] is None
     assert 0 < len(outcome["output"]) <= 20_000
-    outcome = run_program("R1 = Code(import os\nprint(os.getcwd()))")
-    assert outcome["error"] is None and "lumos-code-" in outcome["output"]
-    assert not os.path.exists(outcome["output"])
     assert set(Path(tempfile.gettempdir()).glob("lumos-code-*")) <= before

@@ -1,17 +1,11 @@
-"""Code: model-written Python run in a separate process with time, memory, file and network limits."""
+"""Code: model-written Python, run only inside the OS-level sandbox of :mod:`lumos.sandbox`."""
 
 from __future__ import annotations
 
 import ast
-import contextlib
 import json
-import os
 import re
-import shutil
 import signal
-import subprocess
-import sys
-import tempfile
 import textwrap
 from typing import Any, ClassVar
 
@@ -19,6 +13,7 @@ import sympy
 from sympy import Float, Integer, Rational, S
 
 from lumos.errors import AgentStepError, LimitExceededError, ToolError
+from lumos.sandbox import run_untrusted_python
 from lumos.tools.base import ExecutionContext, Tool
 from lumos.tools.maths.base import VARIABLE, MathTool, shorten
 from lumos.tools.safe_math import (
@@ -34,13 +29,12 @@ from lumos.tools.safe_math import (
 MAX_CODE_CHARS = 20_000
 CODE_MEMORY_BYTES = 512 * 1024 * 1024
 CODE_FILE_BYTES = 10 * 1024 * 1024
-_RESULT_FILE = ".lumos_result.json"
-_STDERR_FILE = ".lumos_stderr.txt"
 _PSEUDO_IF = re.compile(r"^\s*if\b(?P<rest>[^\n:]*)$", re.I)
 
 # The child's prelude: limits, guards, then the code; the outcome goes to a JSON file in its directory.
 _CHILD = r"""
 import sys, os, json, resource, builtins, io
+sys.path.extend(sys.argv[1:])  # the folders of the packages Code may import (in the sandbox)
 _cfg = json.loads(sys.stdin.read())
 
 def _limit(kind, value):
@@ -57,7 +51,11 @@ _limit(resource.RLIMIT_AS, _cfg["memory"])
 _limit(resource.RLIMIT_CPU, _cfg["cpu"])
 _limit(resource.RLIMIT_FSIZE, _cfg["fsize"])
 _limit(resource.RLIMIT_CORE, 0)
-_result = open(os.path.join(os.getcwd(), _cfg["result_file"]), "w", encoding="utf-8")
+_limit(resource.RLIMIT_NOFILE, 64)
+_limit(resource.RLIMIT_NPROC, 4)
+# the outcome goes to the original standard output; the code's own fd 1 writes go nowhere
+_result = os.fdopen(os.dup(1), "w", encoding="utf-8")
+os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
 _ROOT = os.path.realpath(os.getcwd())
 _real_open, _real_os_open = builtins.open, os.open
 
@@ -257,11 +255,12 @@ class Code(MathTool, Tool):
     values. The argument may be raw code or a quoted string. The pseudo-code ``If cond, a, b`` picks ``a``
     or ``b``, and a plain formula is calculated directly (both without starting Python).
 
-    The code runs in a separate Python process with a time limit (the action's, about 5 s), 512 MB of
-    memory, a CPU-time limit, a 10 MB file-size limit, a fresh temporary working directory, a minimal
-    environment, and (best effort, by patching the standard library, so *not* a security boundary: code
-    using ctypes could get round it) no network, no new processes, no signals to other processes, and no
-    file writes outside that directory.
+    The code runs only inside the OS-level sandbox of :mod:`lumos.sandbox` (bubblewrap namespaces, a
+    read-only minimal filesystem, no network, no new processes, seccomp), with a time limit (the action's,
+    about 5 s), 512 MB of memory, a CPU-time limit and a 10 MB file-size limit; the Python-level guards of
+    the prelude (no writes outside its directory, no network, no processes) are a second layer. Where the
+    sandbox cannot start, Code refuses with an error naming the fix, unless the user opted out with
+    ``--unsafe-code``.
     """
 
     name = "Code"
@@ -339,84 +338,34 @@ def _encode_variable(value: Any) -> Any:
 
 
 def run_python(code: str, ctx: ExecutionContext | None = None, *, time_limit: float = 5.0) -> Any:
-    """Run ``code`` in a separate, limited Python process (see :class:`Code`) and decode its result."""
+    """Run ``code`` in the OS-level sandbox (see :class:`Code` and :mod:`lumos.sandbox`) and decode its
+    result."""
     variables = {}
     if ctx is not None:
         for name in sorted(set(VARIABLE.findall(code))):
             variables[name] = _encode_variable(ctx.lookup(name))
-    workdir = tempfile.mkdtemp(prefix="lumos-code-")
     config = {
         "code": code,
         "variables": variables,
         "memory": CODE_MEMORY_BYTES,
         "cpu": max(1, int(time_limit + 1.5)),
         "fsize": CODE_FILE_BYTES,
-        "result_file": _RESULT_FILE,
     }
-    env = {"PATH": os.defpath, "HOME": workdir, "TMPDIR": workdir, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    proc: subprocess.Popen[bytes] | None = None
-    timed_out = False
+    done = run_untrusted_python(_CHILD, json.dumps(config).encode("utf-8"), time_limit=time_limit)
+    if done.timed_out:
+        raise LimitExceededError(f"Code ran longer than its time limit of {time_limit:g} s")
+    payload = _read_payload(done.output)
+    if payload is None:
+        raise _crash_error(done.returncode, done.errors)
+    return _decode_outcome(payload)
+
+
+def _read_payload(output: bytes) -> dict[str, Any] | None:
     try:
-        with open(os.path.join(workdir, _STDERR_FILE), "wb") as stderr:
-            proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", _CHILD],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                cwd=workdir,
-                env=env,
-                start_new_session=True,
-                close_fds=True,
-            )
-            assert proc.stdin is not None
-            try:
-                proc.stdin.write(json.dumps(config).encode("utf-8"))
-                proc.stdin.close()
-            except BrokenPipeError:
-                pass
-            try:
-                proc.wait(timeout=time_limit)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-        _kill_group(proc)
-        if timed_out:
-            raise LimitExceededError(f"Code ran longer than its time limit of {time_limit:g} s")
-        payload = _read_payload(workdir)
-        if payload is None:
-            raise _crash_error(proc.returncode, _tail(os.path.join(workdir, _STDERR_FILE)))
-        return _decode_outcome(payload)
-    finally:
-        if proc is not None:
-            _kill_group(proc)
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=5)
-
-
-def _read_payload(workdir: str) -> dict[str, Any] | None:
-    path = os.path.join(workdir, _RESULT_FILE)
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            text = f.read(1_000_000)
-        payload = json.loads(text)
-    except (OSError, ValueError):
+        payload = json.loads(output.decode("utf-8", "replace"))
+    except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
-
-
-def _tail(path: str, size: int = 2000) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - size))
-            return f.read().decode("utf-8", "replace").strip()
-    except OSError:
-        return ""
 
 
 def _crash_error(returncode: int | None, stderr: str) -> AgentStepError:
