@@ -30,6 +30,7 @@ from lumos.annotate.teacher import Teacher, TeacherCache, TeacherConfig, Teacher
 from lumos.annotate.verify import Verdict, Verifier
 from lumos.errors import ConfigError
 from lumos.models.base import Model
+from lumos.sandbox import unsafe_code_allowed
 
 ANNOTATIONS = "annotations.jsonl"
 REJECTED = "rejected.jsonl"
@@ -289,6 +290,7 @@ def _write_summary(out: Path, summary: AnnotateSummary) -> None:
     summary.total_kept, summary.total_rejected = kept, sum(reasons.values())
     record = summary.as_dict()
     record["total_reasons"] = dict(reasons.most_common())
+    record["unsafe_code"] = unsafe_code_allowed()  # whether verification ran Code outside its sandbox
     tmp = out / (SUMMARY + ".tmp")
     tmp.write_text(json.dumps(record, indent=2) + "\n")
     tmp.replace(out / SUMMARY)

@@ -13,6 +13,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from lumos.cli.options import UnsafeCodeOption
+
 
 def command(
     source: Annotated[
@@ -47,8 +49,13 @@ def command(
         Optional[str],
         typer.Option(help="web: ranker that replay checks each QUERY with (dense, lexical, bi-/cross-encoder:PATH)"),
     ] = None,
+    unsafe_code: UnsafeCodeOption = False,
 ) -> None:
     from rich.console import Console
+
+    from lumos.cli.options import apply_unsafe_code
+
+    apply_unsafe_code(unsafe_code)
 
     from lumos.annotate.pipeline import annotate
     from lumos.annotate.sources import get_source

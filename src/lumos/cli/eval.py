@@ -15,6 +15,7 @@ from lumos.cli.options import (
     QABaseUrlOption,
     QAModelOption,
     StyleOption,
+    UnsafeCodeOption,
 )
 
 METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
@@ -94,6 +95,7 @@ def command(
     qa_model: QAModelOption = None,
     qa_backend: QABackendOption = None,
     qa_base_url: QABaseUrlOption = None,
+    unsafe_code: UnsafeCodeOption = False,
 ) -> None:
     from rich.console import Console
 
@@ -101,6 +103,7 @@ def command(
         ModelSetup,
         QAModelOptions,
         agent_config,
+        apply_unsafe_code,
         choose_style,
         close_models,
         load_config_file,
@@ -122,6 +125,7 @@ def command(
     bench = get_benchmark(benchmark)
     items = [] if bench.runner else load_examples(bench, data, limit, seed)
     file_values = load_config_file(config)
+    code_unsandboxed = apply_unsafe_code(unsafe_code, file_values)
     model = model or file_values.get("model")
     eval_protocol = get_protocol(protocol, bench.name)
     prompt_style = choose_style(style or file_values.get("style"), None, [model, plan_model, ground_model])
@@ -208,6 +212,7 @@ def command(
             "protocol": eval_protocol.name,
             "style": prompt_style.name,
             "qa_model": qa_model,
+            "unsafe_code": code_unsandboxed,
         }
         if bench.runner:
             from lumos.eval.custom import MethodRun, get_runner

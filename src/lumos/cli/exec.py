@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import typer
 
+from lumos.cli.options import UnsafeCodeOption
 from lumos.errors import ConfigError
 
 
@@ -24,8 +25,12 @@ def command(
     ),
     domain: str = typer.Option("maths", "--domain", "-d", help="The tool set to execute with."),
     time_limit: float = typer.Option(5.0, "--time-limit", min=0.1, help="Seconds allowed for each action."),
+    unsafe_code: UnsafeCodeOption = False,
 ) -> None:
+    from lumos.cli.options import apply_unsafe_code
     from lumos.tools.base import registry
+
+    apply_unsafe_code(unsafe_code)
 
     try:
         registry.domain(domain)

@@ -37,6 +37,14 @@ GroundBaseUrlOption = Annotated[
     Optional[str],
     typer.Option(help="openai backend: the grounding model's server URL, when not --base-url's"),
 ]
+UnsafeCodeOption = Annotated[
+    bool,
+    typer.Option(
+        "--unsafe-code",
+        help="run model-written Code WITHOUT the OS-level sandbox (only inside a disposable container); "
+        "warned about and recorded",
+    ),
+]
 QABaseUrlOption = Annotated[
     Optional[str],
     typer.Option(help="server URL of --qa-model (default: --base-url when on the same backend)"),
@@ -54,9 +62,18 @@ def load_config_file(path: Path | None) -> dict[str, Any]:
     return data
 
 
+def apply_unsafe_code(flag: bool, file_values: dict[str, Any] | None = None) -> bool:
+    """Opt out of the Code sandbox when the flag (or the config file's ``unsafe_code``) says so; the policy."""
+    from lumos.sandbox import allow_unsafe_code, unsafe_code_allowed
+
+    if flag or (file_values or {}).get("unsafe_code") is True:
+        allow_unsafe_code()
+    return unsafe_code_allowed()
+
+
 def agent_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> AgentConfig:
     """AgentConfig from the config file's values with the flags that were given on top."""
-    known = {f.name for f in fields(AgentConfig)}
+    known = {f.name for f in fields(AgentConfig)}  # unsafe_code is the sandbox's, not the agent's
     values = {k: v for k, v in file_values.items() if k in known}
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:

@@ -18,7 +18,10 @@ from lumos.cli.options import (
     QAModelOption,
     QAModelOptions,
     StyleOption,
+    UnsafeCodeOption,
+    apply_unsafe_code,
     build_agent,
+    load_config_file,
 )
 
 
@@ -96,7 +99,9 @@ def command(
     screenshots: Annotated[
         Optional[Path], typer.Option(help="miniwob: save a PNG of the page after each action in this folder")
     ] = None,
+    unsafe_code: UnsafeCodeOption = False,
 ) -> None:
+    apply_unsafe_code(unsafe_code, load_config_file(config))
     with contextlib.ExitStack() as stack:  # what the run opens (a browser) is closed however it ends
         envs: list[Any] | None = None
         if domain == "web":
