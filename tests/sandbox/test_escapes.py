@@ -250,7 +250,7 @@ def test_filling_the_disk_stops_at_the_limit(tmp_path: Path) -> None:
     ):
         result = attempt(code, limit=5.0)
         assert result.error is not None
-    assert not list(Path(tempfile.gettempdir()).glob("lumos-code-*"))
+    assert not list(Path(tempfile.gettempdir()).glob(f"lumos-code-{os.getpid()}-*"))  # this process's scratch
 
 
 def test_namespaces_and_kernel_calls_are_refused() -> None:

@@ -3,6 +3,7 @@ escapes (no code runs in-process; Code's limits hold). The sandbox's escape corp
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -196,8 +197,9 @@ def test_code_memory_time_and_file_size_limits() -> None:
 
 
 def test_code_huge_output_is_cut_and_working_directories_are_removed() -> None:
-    before = set(Path(tempfile.gettempdir()).glob("lumos-code-*"))
+    mine = f"lumos-code-{os.getpid()}-*"  # this process's scratch folders
+    before = set(Path(tempfile.gettempdir()).glob(mine))
     outcome = run_program("R1 = Code(print('x' * 10**7))")
     assert outcome["error"] is None
     assert 0 < len(outcome["output"]) <= 20_000
-    assert set(Path(tempfile.gettempdir()).glob("lumos-code-*")) <= before
+    assert set(Path(tempfile.gettempdir()).glob(mine)) <= before

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import glob
 import os
 import shutil
 import signal
@@ -17,6 +19,9 @@ from lumos.sandbox.seccomp import filter_fd
 
 OUTPUT_LIMIT = 2_000_000
 """Bytes of the program's standard output read back (its file-size limit bounds what it can write)."""
+
+
+SCRATCH_PREFIX = "lumos-code-"
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,9 @@ def run_untrusted_python(program: str, stdin: bytes, *, time_limit: float) -> Fi
     the box cannot start, raises :class:`~lumos.sandbox.bubblewrap.SandboxUnavailableError` (fail closed).
     The program's own arguments (``sys.argv[1:]``) are the folders of the packages it may import. Every
     process of the run is killed when it ends or times out."""
-    scratch = tempfile.mkdtemp(prefix="lumos-code-")  # outside the box: only its two open files go in
+    _remove_leftovers()
+    # outside the box: only its two open files go in
+    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
     fds: tuple[int, ...] = ()
     try:
         if not unsafe_code_allowed():
@@ -53,6 +60,25 @@ def run_untrusted_python(program: str, stdin: bytes, *, time_limit: float) -> Fi
         for fd in fds:
             os.close(fd)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=1)
+def _remove_leftovers() -> None:
+    """Remove the scratch folders of lumos processes that were killed before they could (once per process)."""
+    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{SCRATCH_PREFIX}*-*")):
+        owner = os.path.basename(path)[len(SCRATCH_PREFIX) :].split("-", 1)[0]
+        if owner.isdigit() and not _alive(int(owner)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _run(
