@@ -24,7 +24,7 @@ import httpx
 
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
-from lumos.prompts.templates import render_tulu
+from lumos.prompts.templates import defuse_markers, render_tulu
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_API_STOPS = 4  # OpenAI rejects more; the rest are applied locally
@@ -129,7 +129,8 @@ class OpenAIModel(Model):
             "temperature": params.temperature,
         }
         if self.use_chat:
-            body["messages"] = [{"role": m["role"], "content": m["content"]} for m in conversation]
+            # the server parses the template's markers in the text it renders: defuse them in ours
+            body["messages"] = [{"role": m["role"], "content": m["content"]} for m in defuse_markers(conversation)]
         else:
             body["prompt"] = render_tulu(conversation)
         stops = [s for s in params.stop if s][:MAX_API_STOPS]

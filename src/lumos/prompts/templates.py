@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from lumos.errors import ConfigError
@@ -10,11 +11,32 @@ from lumos.models.base import Message
 
 TULU_ROLES = {"system": "<|system|>", "user": "<|user|>", "assistant": "<|assistant|>"}
 
+JOINER = "\u200c"  # zero-width non-joiner: invisible, and no tokenizer merges it into a marker
+# Turn markers of the common chat templates (ChatML, Tulu, LLaMA-2, Gemma, end-of-text tokens).
+_MARKERS = re.compile(r"<\|[^|<>\s]{1,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|<(?:start|end)_of_turn>")
+
+
+def defuse_markers(messages: Sequence[Message], specials: Iterable[str] = ()) -> list[Message]:
+    """The messages with every chat-template marker in their text broken by an invisible joiner after its
+    first character, so that a task, a page, an observation or a tool result cannot open or close a turn:
+    the marker is then tokenized as plain text. ``specials`` adds a tokenizer's own special-token texts.
+    Text without markers is returned unchanged."""
+    extra = sorted({t for t in specials if len(t) > 1 and not t.isspace()}, key=len, reverse=True)
+    pattern = _MARKERS if not extra else re.compile("|".join([_MARKERS.pattern, *map(re.escape, extra)]))
+    defused: list[Message] = []
+    for m in messages:
+        content = m["content"]
+        if pattern.search(content):
+            content = pattern.sub(lambda hit: hit.group()[0] + JOINER + hit.group()[1:], content)
+            m = {**m, "content": content}
+        defused.append(m)
+    return defused
+
 
 def render_tulu(messages: Sequence[Message], add_generation_prompt: bool = True, eos: str = "</s>") -> str:
     """Tulu-style turns, as the released Lumos checkpoints were trained: ``<|user|>\\n...\\n<|assistant|>\\n``."""
     parts = []
-    for m in messages:
+    for m in defuse_markers(messages, [eos]):
         end = eos if m["role"] == "assistant" else ""
         parts.append(f"{TULU_ROLES[m['role']]}\n{m['content'].strip()}{end}\n")
     if add_generation_prompt:
@@ -57,8 +79,9 @@ def render_conversation(
         return render_tulu(
             messages, add_generation_prompt=add_generation_prompt, eos=tokenizer.eos_token or "</s>"
         )
+    specials = getattr(tokenizer, "all_special_tokens", None) or []
     return str(
         tokenizer.apply_chat_template(
-            list(messages), add_generation_prompt=add_generation_prompt, tokenize=False
+            defuse_markers(messages, specials), add_generation_prompt=add_generation_prompt, tokenize=False
         )
     )

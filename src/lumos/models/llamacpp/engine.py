@@ -27,7 +27,7 @@ from lumos.models.llamacpp.weights import (
     resolve_model,
     thread_count,
 )
-from lumos.prompts.templates import render_tulu
+from lumos.prompts.templates import defuse_markers, render_tulu
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,11 @@ class LlamaCppModel(Model):
         )
         self._pieces: dict[int, bytes] = {}
         self._eog = [bool(lib.llama_vocab_is_eog(self._vocab, t)) for t in range(self.n_vocab)]
+        self._control_texts = [  # e.g. <|im_start|>: text in a message must not spell one (defuse_markers)
+            self._piece(t, special=True).decode(errors="replace")
+            for t in range(self.n_vocab)
+            if lib.llama_vocab_is_control(self._vocab, t)
+        ]
         self._clock = 0
         self._warned_truncation = False
 
@@ -249,7 +254,10 @@ class LlamaCppModel(Model):
             return render_tulu(conversation, add_generation_prompt=True, eos=self._eos_text or "</s>")
         assert self._native_template is not None
         return render_native(
-            self._native_template, conversation, bos_token=self._bos_text, eos_token=self._eos_text
+            self._native_template,
+            defuse_markers(conversation, self._control_texts),
+            bos_token=self._bos_text,
+            eos_token=self._eos_text,
         )
 
     def tokenize(self, text: str, *, add_special: bool = False) -> list[int]:
