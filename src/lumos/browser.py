@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lumos.errors import ConfigError, require
+from lumos.tempdirs import make_temp_dir
 
 INSTALL_HINT = "install a browser with: sudo apt-get install chromium chromium-driver (or set MINIWOB_CHROME_BINARY and MINIWOB_CHROMEDRIVER)"
 
@@ -75,9 +76,30 @@ def chrome_options(paths: BrowserPaths | None = None, *, width: int = 1024, heig
     return options
 
 
+PROFILE_PREFIX = "lumos-chrome-"
+
+
 def start_chrome(*, width: int = 1024, height: int = 768) -> Any:
-    """A headless Chromium driven by Selenium (the caller quits it)."""
+    """A headless Chromium driven by Selenium (the caller quits it). Its profile is a folder of lumos's own,
+    removed when the driver quits (and by a later start, when this process was killed first)."""
     webdriver = require("selenium.webdriver", package="selenium", extra="web", purpose="a real browser")
     paths = require_browser()
     service = webdriver.ChromeService(executable_path=paths.driver)
-    return webdriver.Chrome(options=chrome_options(paths, width=width, height=height), service=service)
+    profile = make_temp_dir(PROFILE_PREFIX)
+    options = chrome_options(paths, width=width, height=height)
+    options.add_argument(f"--user-data-dir={profile}")
+    try:
+        driver = webdriver.Chrome(options=options, service=service)
+    except BaseException:
+        shutil.rmtree(profile, ignore_errors=True)
+        raise
+    quit_driver = driver.quit
+
+    def quit_and_remove_profile() -> None:
+        try:
+            quit_driver()
+        finally:
+            shutil.rmtree(profile, ignore_errors=True)
+
+    driver.quit = quit_and_remove_profile
+    return driver

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lumos import tempdirs
 from lumos.sandbox import process
 from lumos.tools.executor import run_program
 
@@ -22,7 +23,7 @@ def test_a_killed_runs_scratch_folder_is_removed_by_the_next_run() -> None:
         folder.mkdir()
         (folder / "stdout").write_text("x")
     try:
-        process._remove_leftovers.cache_clear()
+        tempdirs._cleaned.discard(process.SCRATCH_PREFIX)  # as in a new process
         run_program("R1 = Code(x = 6\nans = x * 7)", action_time_limit=10)  # starts Python (or refuses)
         assert not left.exists()
         assert mine.exists()  # a live process's folder stays

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import contextlib
-import functools
-import glob
 import os
 import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass
 
 from lumos.sandbox.bubblewrap import check, command
 from lumos.sandbox.policy import unsafe_code_allowed, warn_unsafe_code
 from lumos.sandbox.seccomp import filter_fd
+from lumos.tempdirs import make_temp_dir
 
 OUTPUT_LIMIT = 2_000_000
 """Bytes of the program's standard output read back (its file-size limit bounds what it can write)."""
@@ -41,9 +39,7 @@ def run_untrusted_python(program: str, stdin: bytes, *, time_limit: float) -> Fi
     the box cannot start, raises :class:`~lumos.sandbox.bubblewrap.SandboxUnavailableError` (fail closed).
     The program's own arguments (``sys.argv[1:]``) are the folders of the packages it may import. Every
     process of the run is killed when it ends or times out."""
-    _remove_leftovers()
-    # outside the box: only its two open files go in
-    scratch = tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-")
+    scratch = make_temp_dir(SCRATCH_PREFIX)  # outside the box: only its two open files go in
     fds: tuple[int, ...] = ()
     try:
         if not unsafe_code_allowed():
@@ -60,25 +56,6 @@ def run_untrusted_python(program: str, stdin: bytes, *, time_limit: float) -> Fi
         for fd in fds:
             os.close(fd)
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-@functools.lru_cache(maxsize=1)
-def _remove_leftovers() -> None:
-    """Remove the scratch folders of lumos processes that were killed before they could (once per process)."""
-    for path in glob.glob(os.path.join(tempfile.gettempdir(), f"{SCRATCH_PREFIX}*-*")):
-        owner = os.path.basename(path)[len(SCRATCH_PREFIX) :].split("-", 1)[0]
-        if owner.isdigit() and not _alive(int(owner)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _run(
