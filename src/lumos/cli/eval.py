@@ -52,7 +52,7 @@ def command(
         bool,
         typer.Option(help="lumos methods: use the shipped trained adapters (--no-trained: few-shot base)"),
     ] = True,
-    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL; several comma-separated, or @FILE (one a line), share the requests")] = None,
     ground_base_url: GroundBaseUrlOption = None,
     examples: Annotated[
         Optional[int],

@@ -54,7 +54,7 @@ def command(
     ground_adapter: Annotated[
         Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
     ] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL; several comma-separated, or @FILE (one a line), share the requests")] = None,
     ground_base_url: GroundBaseUrlOption = None,
     trained: Annotated[
         bool,
