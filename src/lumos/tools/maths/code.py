@@ -31,7 +31,7 @@ CODE_MEMORY_BYTES = 512 * 1024 * 1024
 CODE_FILE_BYTES = 10 * 1024 * 1024
 _PSEUDO_IF = re.compile(r"^\s*if\b(?P<rest>[^\n:]*)$", re.I)
 
-# The child's prelude: limits, guards, then the code; the outcome goes to a JSON file in its directory.
+# The child's prelude: limits, guards, then the code; the outcome goes, as JSON, to its original stdout.
 _CHILD = r"""
 import sys, os, json, resource, builtins, io
 sys.path.extend(sys.argv[1:])  # the folders of the packages Code may import (in the sandbox)
