@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Optional
@@ -46,6 +47,10 @@ def command(
     group_by_length: Annotated[
         Optional[bool], typer.Option(help="batch conversations of similar length together")
     ] = None,
+    num_processes: Annotated[
+        Optional[int],
+        typer.Option(help="train on N processes together (DDP through accelerate launch: GPUs, or CPU with gloo)"),
+    ] = None,
     config: Annotated[
         Optional[Path], typer.Option(help="YAML file of TrainConfig settings; flags override it")
     ] = None,
@@ -58,8 +63,18 @@ def command(
     cfg = TrainConfig.from_sources(config, overrides)
     if not cfg.data:
         raise typer.BadParameter("--data is required (a conversations file from `lumos data build`)")
+    if cfg.num_processes > 1 and not _launched():
+        from lumos.train.launch import relaunch
+
+        raise typer.Exit(relaunch(cfg))
     final = train(cfg)
-    print(f"saved {final}")
+    if not _launched() or os.environ.get("RANK", "0") == "0":
+        print(f"saved {final}")
+
+
+def _launched() -> bool:
+    """Whether this process is one of a distributed launch (accelerate or torchrun set WORLD_SIZE)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
 def merge_command(

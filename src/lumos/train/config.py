@@ -83,11 +83,20 @@ class TrainConfig:
         default=False, metadata={"help": "recompute activations to save memory (slower; for large models)"}
     )
     resume: bool = field(default=False, metadata={"help": "resume from the last checkpoint in --out"})
+    num_processes: int = field(
+        default=1,
+        metadata={
+            "help": "processes to train on together (DDP, re-launched through accelerate): one a GPU, or CPU "
+            "processes talking gloo; batch_size is per process"
+        },
+    )
     save_half: bool = field(
         default=True, metadata={"help": "save the final adapter in half precision (smaller files)"}
     )
 
     def __post_init__(self) -> None:
+        if self.num_processes < 1:
+            raise ConfigError(f"--num-processes must be at least 1, not {self.num_processes}")
         if self.module not in MODULES:
             raise ConfigError(f"--module must be one of {', '.join(MODULES)}, not {self.module!r}")
         if self.formulation not in ("iterative", "onetime"):

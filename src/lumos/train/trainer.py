@@ -139,7 +139,7 @@ def train(cfg: TrainConfig) -> Path:
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "lumos_train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
+    transformers.set_seed(cfg.seed)  # the LoRA weights' start, the same in every process and every run
     base = str(resolve_default()) if is_default_name(cfg.base) else cfg.base
     tokenizer = transformers.AutoTokenizer.from_pretrained(base)
     if tokenizer.pad_token is None:
@@ -217,11 +217,17 @@ def train(cfg: TrainConfig) -> Path:
         data_collator=transformers.DataCollatorForSeq2Seq(tokenizer, padding=True, label_pad_token_id=-100),
         processing_class=tokenizer,
     )
+    main = trainer.is_world_process_zero()  # under DDP only the first process writes files
+    if main:
+        (out / "lumos_train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
     resume = cfg.resume and any(out.glob("checkpoint-*"))
     result = trainer.train(resume_from_checkpoint=True if resume else None)
     metrics: dict[str, Any] = dict(result.metrics)
     if eval_rows:
-        metrics.update(trainer.evaluate())
+        metrics.update(trainer.evaluate())  # every process takes part; the metrics are gathered
+    final = out / "final"
+    if not main:
+        return final
     metrics.update(
         {
             "train_conversations": len(train_rows),
@@ -231,9 +237,10 @@ def train(cfg: TrainConfig) -> Path:
             else None,  # a resumed run's runtime covers only its last part
             "bf16": use_bf16,
             "template": template,
+            "processes": trainer.args.world_size,
         }
     )
-    final = out / "final"
+    (out / "log_history.json").write_text(json.dumps(trainer.state.log_history, indent=1))
     trainer.model.save_pretrained(str(final))
     tokenizer.save_pretrained(str(final))
     if cfg.lora_r > 0:
