@@ -161,3 +161,46 @@ def test_bad_config_is_a_clear_error():
         AgentConfig(formulation="sideways")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="domain"):
         AgentConfig(domain="cooking")
+
+
+# ------------------------------------------------------------------------------ a task that repeats itself
+
+
+def test_a_planner_repeating_its_subgoal_is_stopped_as_no_progress() -> None:
+    planner = FakeModel([], default="Subgoal 1: Find the answer.")
+    grounder = FakeModel([], default="R1 = Calculator(2 + 3)")
+    traj = Agent(planner, grounder, AgentConfig(max_rounds=8)).run_one("What is 2 + 3?")
+    assert traj.stop_reason == "no_progress"
+    assert len(traj.steps) == 3  # the third identical round ends it
+
+
+def test_the_same_failing_action_again_and_again_is_stopped() -> None:
+    planner = FakeModel(
+        ["Subgoal 1: Start.", *(f"No, I will keep planning. Subgoal {k}: Step {k}." for k in range(2, 9))]
+    )
+    grounder = FakeModel([], default="R3 = Calculator(R4 + 1)")  # R4 is never defined
+    traj = Agent(planner, grounder, AgentConfig(max_rounds=8)).run_one("What is 2 + 3?")
+    assert traj.stop_reason == "no_progress" and len(traj.steps) == 3
+
+
+def test_different_work_with_the_same_result_goes_on() -> None:
+    planner = FakeModel(
+        [
+            "Subgoal 1: Add.",
+            "No, I will keep planning. Subgoal 2: Multiply.",
+            "No, I will keep planning. Subgoal 3: Subtract.",
+            "Yes, I will stop planning.",
+        ]
+    )
+    grounder = FakeModel(["R1 = Calculator(2 + 2)", "R2 = Calculator(2 * 2)", "R3 = Calculator(8 - 4)"])
+    traj = Agent(planner, grounder, AgentConfig(max_rounds=8)).run_one("What is 4?")
+    assert traj.stop_reason == "planner_stopped" and traj.answer == "4"
+
+
+def test_the_stop_can_be_turned_off() -> None:
+    planner = FakeModel([], default="Subgoal 1: Find the answer.")
+    grounder = FakeModel([], default="R1 = Calculator(2 + 3)")
+    traj = Agent(planner, grounder, AgentConfig(max_rounds=5, stop_when_stuck=0)).run_one("What is 2 + 3?")
+    assert traj.stop_reason == "round_limit"
+    with pytest.raises(ConfigError, match="stop_when_stuck"):
+        AgentConfig(stop_when_stuck=1)

@@ -49,3 +49,24 @@ def test_several_methods_write_one_run_each_and_resume(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     metrics = json.loads((tmp_path / "r" / "gsm8k-direct" / "metrics.json").read_text())
     assert metrics["examples_this_run"] == 0 and metrics["examples_per_second"] is not None
+
+
+@pytest.mark.skipif(not SAMPLE.exists(), reason="the shared GSM8K sample is not on this machine")
+def test_tasks_that_repeat_themselves_are_stopped_and_counted(tmp_path: Path) -> None:
+    plan, ground = tmp_path / "plan.json", tmp_path / "ground.json"
+    plan.write_text(json.dumps({"responses": [], "default": "Subgoal 1: Look at the numbers."}))
+    ground.write_text(json.dumps({"responses": [], "default": "R1 = Calculator(2 + 2)"}))
+    base = ["eval", "gsm8k", "--data", str(SAMPLE), "--limit", "3", "--backend", "fake"]
+    base += ["--plan-model", str(plan), "--ground-model", str(ground), "--max-rounds", "6", "--no-progress"]
+    result = CliRunner().invoke(app, [*base, "--out", str(tmp_path / "lumos")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "lumos" / "metrics.json").read_text())
+    assert metrics["stop_reasons"] == {"no_progress": 3}
+    paper = CliRunner().invoke(app, [*base, "--protocol", "paper", "--out", str(tmp_path / "paper")])
+    assert paper.exit_code == 0, paper.output
+    metrics = json.loads((tmp_path / "paper" / "metrics.json").read_text())
+    assert metrics["stop_reasons"] == {"round_limit": 3}  # the paper's code has no such stop
+    table = tmp_path / "report.md"
+    report = CliRunner().invoke(app, ["report", str(tmp_path / "lumos"), "--out", str(table), "--no-chart"])
+    assert report.exit_code == 0, report.output
+    assert "no_progress 3" in table.read_text()

@@ -39,6 +39,13 @@ class AgentConfig:
         default=3,
         metadata={"help": "Lumos-I: planner outputs in a row that cannot be read before a task stops"},
     )
+    stop_when_stuck: int = field(
+        default=3,
+        metadata={
+            "help": "Lumos-I: end a task (stop reason no_progress) when its last N rounds repeat themselves: "
+            "the same subgoal, or the same actions with the same result or error; 0: never"
+        },
+    )
     n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
     plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
     ground_max_tokens: int = field(default=160, metadata={"help": "token limit of one grounder output"})
@@ -60,6 +67,8 @@ class AgentConfig:
             raise ConfigError("max_rounds must be at least 1")
         if self.max_plan_errors < 1:
             raise ConfigError("max_plan_errors must be at least 1")
+        if self.stop_when_stuck < 0 or self.stop_when_stuck == 1:
+            raise ConfigError("stop_when_stuck must be 0 (never) or at least 2 rounds")
         registry.domain(self.domain)  # raises ConfigError naming the known domains
 
 
@@ -90,6 +99,19 @@ class _Episode:
     plan_retry: list[tuple[str, str]] = field(default_factory=list)
     done: bool = False
     started: float = field(default_factory=time.perf_counter)
+
+
+def _repeats_itself(e: _Episode, rounds: int) -> bool:
+    """Whether the last ``rounds`` rounds of a Lumos-I task were the same: the same subgoal each time, or the
+    same actions giving the same result (or error) each time."""
+    if len(e.subgoals) < rounds:
+        return False
+
+    def same(items: list[str]) -> bool:
+        last = [" ".join(item.lower().split()) for item in items[-rounds:]]
+        return len(set(last)) == 1
+
+    return same(e.subgoals) or (same(e.actions) and same(e.results))
 
 
 class Agent:
@@ -227,6 +249,8 @@ class Agent:
             for e, result in zip(grounding, results, strict=False):
                 e.results.append(result)
                 self._record(e, steps[id(e)])
+                if cfg.stop_when_stuck and _repeats_itself(e, cfg.stop_when_stuck):
+                    self._finish(e, "no_progress", on_done)
         for e in episodes:
             if not e.done:
                 self._finish(e, "round_limit", on_done)

@@ -8,7 +8,9 @@ The paper's protocol (Yin et al. 2023, and the released evaluation code of the L
 * complex QA, Lumos-I: when the planner stops, one QA call over all QA results with the original question
   gives the answer (StrategyQA adds " Must answer yes/no.");
 * StrategyQA: "yes" anywhere in the answer counts as true, anything else as false;
-* HotpotQA: exact match, and the LLM judge's accuracy where a judge model is given.
+* HotpotQA: exact match, and the LLM judge's accuracy where a judge model is given;
+* no early stop of a task that repeats itself (lumos's ``stop_when_stuck``): the paper's code runs every task
+  until the planner stops or the subgoal limit.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class EvalProtocol:
     final_qa: str = ""
     """Lumos-I: the question of one last QA call over every QA result (``{task}``: the task); empty: none."""
     yes_means_true: bool = False
+    stop_when_stuck: int | None = None
+    """Lumos-I's early stop of a task that repeats itself (None: as configured; 0: never)."""
 
     def agent_overrides(self, method: str) -> dict[str, Any]:
         """AgentConfig values this protocol sets for ``method`` (None: leave as configured)."""
@@ -46,6 +50,7 @@ class EvalProtocol:
             "plan_max_tokens": self.max_tokens,
             "ground_max_tokens": self.max_tokens,
             "final_qa": self.final_qa if iterative and self.final_qa else None,
+            "stop_when_stuck": self.stop_when_stuck,
         }
 
     def score(self, answer_type: str, answer: str | None, gold: Any) -> dict[str, float] | None:
@@ -76,6 +81,7 @@ def get_protocol(name: str, benchmark: str) -> EvalProtocol:
         exact_number_string=benchmark in ("gsm8k", "svamp"),
         final_qa=PAPER_FINAL_QA.get(benchmark, ""),
         yes_means_true=benchmark == "strategyqa",
+        stop_when_stuck=0,
     )
 
 

@@ -55,11 +55,12 @@ def _shown_metrics(run: dict[str, Any]) -> list[str]:
 
 
 def speed_table(runs: Sequence[dict[str, Any]]) -> str:
-    """One row per run: examples/s, the share of wall time outside model calls, tokens and failures."""
+    """One row per run: examples/s, the share of wall time outside model calls, tokens, failures and how the
+    tasks stopped."""
     lines = [
         "| benchmark | method | n | examples/s | outside model calls | prompt tok/example | completion tok/example "
-        "| failures |",
-        "|---|---|---|---|---|---|---|---|",
+        "| failures | stopped by |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         n = max(1, r["n"])
@@ -67,10 +68,11 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
         share = r.get("outside_model_share")
         tokens = r.get("tokens", {})
         failures = ", ".join(f"{k} {v}" for k, v in sorted(r.get("failures", {}).items())) or "-"
+        stops = ", ".join(f"{k} {v}" for k, v in sorted(r.get("stop_reasons", {}).items())) or "-"
         lines.append(
             f"| {r['benchmark']} | {_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
             f"{f'{100 * share:.2f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
-            f"{tokens.get('completion', 0) / n:.0f} | {failures} |"
+            f"{tokens.get('completion', 0) / n:.0f} | {failures} | {stops} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -209,6 +209,7 @@ def summarise(
         out[name] = sum(r["scores"].get(name, 0.0) for r in records) / n if n else 0.0
     out["primary_metric"] = bench.primary_metric
     out["failures"] = dict(Counter(r["error_kind"] for r in records if r.get("error_kind")))
+    out["stop_reasons"] = dict(Counter(r["stop_reason"] for r in records if r.get("stop_reason")))
     out["no_answer"] = sum(1 for r in records if r.get("answer") in (None, ""))
     out["tokens"] = {
         "prompt": sum(r.get("prompt_tokens", 0) for r in records),
@@ -248,7 +249,8 @@ def render_report(
         )
         + " |",
         "",
-        f"Failures by kind: {result['failures'] or 'none'}. Tokens: {result['tokens']}. "
+        f"Failures by kind: {result['failures'] or 'none'}. Stopped by: {result.get('stop_reasons') or '-'}. "
+        f"Tokens: {result['tokens']}. "
         f"Protocol: {result.get('protocol', 'lumos')}.",
         "",
         "## Examples",
