@@ -204,3 +204,13 @@ def test_the_stop_can_be_turned_off() -> None:
     assert traj.stop_reason == "round_limit"
     with pytest.raises(ConfigError, match="stop_when_stuck"):
         AgentConfig(stop_when_stuck=1)
+
+
+def test_each_task_records_where_its_time_went() -> None:
+    planner = FakeModel(["Subgoal 1: Add.", "Yes, I will stop planning."], latency=0.02)
+    grounder = FakeModel(["R1 = Calculator(2 + 3)"], latency=0.01)
+    traj = Agent(planner, grounder).run_one("What is 2 + 3?")
+    stages = traj.stage_seconds
+    assert set(stages) == {"plan", "ground", "tool:Calculator", "wait"}
+    assert stages["plan"] >= 0.04 and stages["ground"] >= 0.01
+    assert sum(stages.values()) == pytest.approx(traj.seconds, abs=1e-6)

@@ -62,6 +62,10 @@ def test_tasks_that_repeat_themselves_are_stopped_and_counted(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "lumos" / "metrics.json").read_text())
     assert metrics["stop_reasons"] == {"no_progress": 3}
+    stages = metrics["stages"]  # where the time went, over the three tasks
+    assert {"plan", "ground", "tool:Calculator", "wait"} <= set(stages)
+    assert sum(s["share"] for s in stages.values()) == pytest.approx(1.0, abs=1e-3)
+    assert 0 < metrics["task_seconds"]["p50"] <= metrics["task_seconds"]["p95"] <= metrics["task_seconds"]["max"]
     paper = CliRunner().invoke(app, [*base, "--protocol", "paper", "--out", str(tmp_path / "paper")])
     assert paper.exit_code == 0, paper.output
     metrics = json.loads((tmp_path / "paper" / "metrics.json").read_text())
@@ -70,3 +74,8 @@ def test_tasks_that_repeat_themselves_are_stopped_and_counted(tmp_path: Path) ->
     report = CliRunner().invoke(app, ["report", str(tmp_path / "lumos"), "--out", str(table), "--no-chart"])
     assert report.exit_code == 0, report.output
     assert "no_progress 3" in table.read_text()
+    assert "| plan | ground | tools | largest tool | wait |" in table.read_text()
+    from lumos.view import build_view
+
+    page = build_view([tmp_path / "lumos"], tmp_path / "view.html").read_text()
+    assert "tool:Calculator" in page and "time by stage" in page

@@ -101,6 +101,10 @@ class _Episode:
     started: float = field(default_factory=time.perf_counter)
 
 
+def _spent(traj: Trajectory, stage: str, seconds: float) -> None:
+    traj.stage_seconds[stage] = traj.stage_seconds.get(stage, 0.0) + seconds
+
+
 def _repeats_itself(e: _Episode, rounds: int) -> bool:
     """Whether the last ``rounds`` rounds of a Lumos-I task were the same: the same subgoal each time, or the
     same actions giving the same result (or error) each time."""
@@ -216,7 +220,9 @@ class Agent:
                 if next_subgoal is None:
                     self._record(e, step)
                     if cfg.final_qa:
+                        started = time.perf_counter()
                         self._final_qa(e)
+                        _spent(e.traj, "tool:QA", time.perf_counter() - started)
                     self._finish(e, "planner_stopped", on_done)
                 elif round_index == cfg.max_rounds:
                     self._record(e, step)  # the planner wants to go on, but the round limit is reached
@@ -333,6 +339,8 @@ class Agent:
         for k, (e, step, _) in enumerate(grounded):
             if k not in shown:
                 step.results = next(results)
+                for action, result in zip(step.actions, step.results, strict=False):
+                    _spent(e.traj, f"tool:{action.tool or 'expression'}", result.seconds)
                 shown[k] = self._executed(e, step)
         return [shown[k] for k in range(len(grounded))]
 
@@ -380,6 +388,7 @@ class Agent:
                 )
             )
             e.traj.model_seconds += share
+            _spent(e.traj, module, share)
         return [g.text for g in gens]
 
     def _final_qa(self, e: _Episode) -> None:
@@ -419,6 +428,7 @@ class Agent:
         e.traj.stop_reason = reason
         e.traj.answer = e.last_value
         e.traj.seconds = time.perf_counter() - e.started
+        _spent(e.traj, "wait", max(0.0, e.traj.seconds - sum(e.traj.stage_seconds.values())))
         if on_done is not None:
             on_done(e.traj)
 

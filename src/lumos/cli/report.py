@@ -33,6 +33,7 @@ def command(
         load_runs,
         paired_table,
         speed_table,
+        time_table,
         views_section,
     )
 
@@ -43,6 +44,9 @@ def command(
     if paired_against:
         table += f"\nPaired tests against {paired_against}:\n\n" + paired_table(runs, run_dirs, paired_against)
     table += "\nSpeed and failures of each run:\n\n" + speed_table(runs)
+    times = time_table(runs)
+    if times:
+        table += "\nWhere each run's task time went (shares of the summed task time):\n\n" + times
     if views:
         from lumos.view import build_view
 

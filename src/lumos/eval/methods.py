@@ -172,7 +172,12 @@ class LumosMethod:
                     completion_tokens=traj.completion_tokens,
                     model_seconds=traj.model_seconds,
                     trace=traj.model_dump(),
-                    extra={"step_errors": [e.kind for e in errors], "stop_reason": traj.stop_reason},
+                    extra={
+                        "step_errors": [e.kind for e in errors],
+                        "stop_reason": traj.stop_reason,
+                        "seconds": round(traj.seconds, 4),
+                        "stage_seconds": {k: round(v, 4) for k, v in traj.stage_seconds.items()},
+                    },
                 ),
             )
 

@@ -77,6 +77,31 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def time_table(runs: Sequence[dict[str, Any]]) -> str:
+    """One row per run that recorded its stages: the share of task time in planning, grounding, tools (the
+    largest named), and waiting on the rest of the batch, with the tasks' median and 95th-percentile time."""
+    rows = [r for r in runs if r.get("stages")]
+    if not rows:
+        return ""
+    lines = [
+        "| benchmark | method | plan | ground | tools | largest tool | wait | task s p50 | task s p95 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        stages: dict[str, dict[str, float]] = r["stages"]
+        share = {k: v.get("share", 0.0) for k, v in stages.items()}
+        tools = {k[len("tool:") :]: v for k, v in share.items() if k.startswith("tool:")}
+        top = max(tools.items(), key=lambda kv: kv[1]) if tools else None
+        task = r.get("task_seconds") or {}
+        lines.append(
+            f"| {r['benchmark']} | {_label(r)} | {100 * share.get('plan', 0):.1f}% | "
+            f"{100 * share.get('ground', 0):.1f}% | {100 * sum(tools.values()):.1f}% | "
+            f"{f'{top[0]} {100 * top[1]:.1f}%' if top else '-'} | {100 * share.get('wait', 0):.1f}% | "
+            f"{task.get('p50', '-')} | {task.get('p95', '-')} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def views_section(runs: Sequence[dict[str, Any]], pages: Sequence[Path], base: Path | None = None) -> str:
     """Markdown links to each run's trajectory view (``lumos view``), relative to ``base`` when given."""
     lines = []

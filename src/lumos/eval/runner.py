@@ -9,6 +9,7 @@ writes one twice.
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections import Counter
@@ -210,6 +211,7 @@ def summarise(
     out["primary_metric"] = bench.primary_metric
     out["failures"] = dict(Counter(r["error_kind"] for r in records if r.get("error_kind")))
     out["stop_reasons"] = dict(Counter(r["stop_reason"] for r in records if r.get("stop_reason")))
+    out.update(time_breakdown(records))
     out["no_answer"] = sum(1 for r in records if r.get("answer") in (None, ""))
     out["tokens"] = {
         "prompt": sum(r.get("prompt_tokens", 0) for r in records),
@@ -227,6 +229,34 @@ def summarise(
     out["model_seconds"] = round(model, 3)
     out["outside_model_share"] = round(max(0.0, 1 - model / wall), 4) if timed and wall > 0 else None
     return out
+
+
+def time_breakdown(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Where the run's time went: seconds and share per stage over every task that records its stages, and
+    the tasks' own wall time at the median, the 95th percentile and the most."""
+    totals: dict[str, float] = {}
+    for r in records:
+        for stage, seconds in (r.get("stage_seconds") or {}).items():
+            totals[stage] = totals.get(stage, 0.0) + float(seconds)
+    grand = sum(totals.values())
+    if not grand:
+        return {}
+    stages = {
+        stage: {"seconds": round(seconds, 3), "share": round(seconds / grand, 4)}
+        for stage, seconds in sorted(totals.items(), key=lambda kv: -kv[1])
+    }
+    per_task = sorted(float(r["seconds"]) for r in records if r.get("seconds") is not None)
+    return {"stages": stages, "task_seconds": _percentiles(per_task)}
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {}
+
+    def at(q: float) -> float:  # the nearest-rank percentile
+        return round(values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))], 3)
+
+    return {"p50": at(0.5), "p95": at(0.95), "max": round(values[-1], 3)}
 
 
 def render_report(

@@ -89,6 +89,10 @@ class Trajectory(BaseModel):
     stop_reason: str = ""
     seconds: float = 0.0
     model_seconds: float = 0.0
+    stage_seconds: dict[str, float] = Field(default_factory=dict)
+    """Where the task's wall time went: ``plan`` and ``ground`` (its share of each batched model call),
+    ``tool:NAME`` (its actions of each tool: model calls, retrieval, re-ranking, environment steps), and
+    ``wait`` (the rest: its round's work for the other tasks, and lumos's own bookkeeping)."""
     meta: dict[str, Any] = Field(default_factory=dict)
     """Facts about the task's environment worth keeping (a web task's id, website, reward...)."""
 

@@ -31,11 +31,11 @@ REJECTED = "rejected.jsonl"
 # Record fields an eval run writes that the viewer shows in their own place (everything else: ``extra``).
 _RECORD_FIELDS = {
     "id", "question", "gold", "answer", "scores", "error_kind", "error", "prompt_tokens", "completion_tokens",
-    "model_seconds", "output", "stop_reason", "step_errors", "trace", "annotation_id",
+    "model_seconds", "output", "stop_reason", "step_errors", "trace", "annotation_id", "seconds", "stage_seconds",
 }
 _TRACE_FIELDS = {
     "task", "id", "steps", "answer", "finished", "stop_reason", "seconds", "model_seconds", "meta",
-    "domain", "formulation",
+    "domain", "formulation", "stage_seconds",
 }
 _WEB_DETAILS = {"candidates", "chosen", "observation", "screenshot", "reward"}
 
@@ -244,6 +244,10 @@ def _eval_task(rec: dict[str, Any], primary: str | None, prompts: Prompts, media
         task["tok"] = [int(rec.get("prompt_tokens") or 0), int(rec.get("completion_tokens") or 0)]
     if rec.get("model_seconds") is not None:
         task["msecs"] = _seconds(rec["model_seconds"])
+    if rec.get("seconds") is not None:
+        task["secs"] = _seconds(rec["seconds"])
+    if isinstance(rec.get("stage_seconds"), dict):
+        task["stages"] = _stages(rec["stage_seconds"])
     output = rec.get("output")
     if output and output != rec.get("answer"):
         task["out"] = _text(output)
@@ -380,6 +384,8 @@ def _trajectory_task(traj: dict[str, Any], prompts: Prompts, media: _Media) -> d
         "msecs": _seconds(traj.get("model_seconds")),
         "steps": steps,
     }
+    if isinstance(traj.get("stage_seconds"), dict) and traj["stage_seconds"]:
+        task["stages"] = _stages(traj["stage_seconds"])
     meta = traj.get("meta")
     if isinstance(meta, dict) and meta:
         task["meta"] = meta
@@ -390,6 +396,12 @@ def _trajectory_task(traj: dict[str, Any], prompts: Prompts, media: _Media) -> d
     if extra:
         task["extra"] = extra
     return task
+
+
+def _stages(stages: dict[str, Any]) -> list[list[Any]]:
+    """A task's time by stage as [name, seconds] pairs, the largest first."""
+    pairs = [[str(k), _seconds(v)] for k, v in stages.items() if isinstance(v, (int, float))]
+    return sorted(pairs, key=lambda kv: -(kv[1] or 0))
 
 
 def _step(step: dict[str, Any], prompts: Prompts, media: _Media) -> dict[str, Any]:

@@ -306,6 +306,7 @@ function taskView(t) {
   if (t.tok) facts.tokens = t.tok[0] + " prompt, " + t.tok[1] + " completion";
   if (t.secs !== undefined) facts.seconds = num(t.secs, 3);
   if (t.msecs !== undefined) facts["model seconds"] = num(t.msecs, 3);
+  if (t.stages && t.stages.length) facts["time by stage"] = t.stages.map(function (p) { return p[0] + " " + num(p[1], 3) + " s"; }).join(", ");
   var box = h("div", "task", [h("h2", null, [t.id, h("span", "badge b-" + s, TITLE[s])]), h("div", "q", t.q), kv(facts)]);
   if (t.err) add(box, errorBox({ kind: t.fail, message: t.err }));
   if (t.out) add(box, h("details", null, [h("summary", null, "model output"), h("pre", null, t.out)]));
