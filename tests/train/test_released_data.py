@@ -9,7 +9,6 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("peft")
 transformers = pytest.importorskip("transformers")
 
-from test_train import tiny_base  # noqa: E402, F401  (the tiny model fixture)
 from typer.testing import CliRunner  # noqa: E402
 
 from lumos.cli.main import app  # noqa: E402
@@ -47,7 +46,7 @@ def test_released_rows_are_read_as_they_are(tmp_path) -> None:
     assert convs == [r["messages"] for r in released_rows(2)]
 
 
-def test_tulu_labels_only_the_assistant_turns(tiny_base, tmp_path) -> None:  # noqa: F811
+def test_tulu_labels_only_the_assistant_turns(tiny_base, tmp_path) -> None:
     tokenizer = transformers.AutoTokenizer.from_pretrained(tiny_base)
     convs = read_conversations(write(tmp_path, released_rows(1)))
     (row,) = tokenize_conversations(tokenizer, convs, "tulu", 512)
@@ -63,7 +62,7 @@ def test_a_malformed_row_names_itself(tmp_path) -> None:
         read_conversations(write(tmp_path, rows))
 
 
-def test_lumos_train_takes_a_released_file_in_the_reference_style(tiny_base, tmp_path) -> None:  # noqa: F811
+def test_lumos_train_takes_a_released_file_in_the_reference_style(tiny_base, tmp_path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, [
         "train", "--module", "plan", "--base", str(tiny_base), "--data", write(tmp_path, released_rows()),
