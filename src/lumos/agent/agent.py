@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lumos.domain import DEFAULT_DOMAIN, domains, get_domain
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
 from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
@@ -27,7 +28,7 @@ from lumos.tools.executor import Executor, execute_batch
 class AgentConfig:
     """How the agent runs: the fields of the ``--config`` YAML file of ``lumos run`` and ``lumos eval``."""
 
-    domain: str = field(default="maths", metadata={"help": "task domain: its tools and prompts"})
+    domain: str = field(default=DEFAULT_DOMAIN, metadata={"help": "task domain: its tools and prompts"})
     formulation: Literal["iterative", "onetime"] = field(
         default="iterative",
         metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"},
@@ -359,30 +360,15 @@ class Agent:
         return [g.text for g in gens]
 
     def _final_qa(self, e: _Episode) -> None:
-        """One QA call over every QA result of the episode with the configured question; its reply becomes
-        the answer (kept on the trajectory's ``meta["final_qa"]``). Nothing happens without a QA result."""
-        from lumos.tools.qa import paragraphs_of, split_context
-
-        qa = e.executor.tools.get("QA")
-        found = [
-            (split_context(action.args, "Question")[1], value)
-            for step in e.traj.steps
-            for action, result in zip(step.actions, step.results, strict=False)
-            if action.tool == "QA" and result.error is None
-            for value in list(result.outputs.values())[-1:]
-        ]
-        if qa is None or not found:
+        """The domain's ``final_answer`` hook (complex QA: one QA call over every QA result with the configured
+        question); its reply, if any, becomes the answer."""
+        hook = get_domain(self.config.domain).hook("final_answer") if self.config.domain in domains else None
+        if hook is None:
             return
-        context = "; ".join(f"Question: {q} Answer: {a}" for q, a in found)
         question = self.config.final_qa.replace("{task}", e.traj.task.strip())
-        record: dict[str, Any] = {"question": question, "context": context}
-        e.traj.meta["final_qa"] = record
-        try:
-            record["answer"] = str(qa.answer(question, paragraphs_of(context)))  # type: ignore[attr-defined]
-        except AgentStepError as exc:  # the last result stays the answer
-            record["error"] = str(exc)
-            return
-        e.last_value = record["answer"]
+        answer = hook(e.traj, e.executor.tools, question)
+        if answer is not None:
+            e.last_value = answer
 
     @staticmethod
     def _record(e: _Episode, step: Step) -> None:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 import typer
 
+from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import ConfigError
 
 
@@ -22,7 +23,7 @@ def command(
     source: str = typer.Argument(
         ..., help="A JSONL file of {\"actions\": [...]} lines, '-' for stdin, or a program."
     ),
-    domain: str = typer.Option("maths", "--domain", "-d", help="The tool set to execute with."),
+    domain: str = typer.Option(DEFAULT_DOMAIN, "--domain", "-d", help="The tool set to execute with."),
     time_limit: float = typer.Option(5.0, "--time-limit", min=0.1, help="Seconds allowed for each action."),
 ) -> None:
     from lumos.tools.base import registry

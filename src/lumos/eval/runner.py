@@ -113,7 +113,7 @@ def run_evaluation(
     ids = [ex.id for ex in examples]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{bench.name}: example ids are not unique")
-    _check_same_run(out_dir, config)
+    check_same_run(out_dir, config)
     store = PredictionStore(out_dir)
     (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
     todo = [ex for ex in examples if ex.id not in store.done]
@@ -180,7 +180,7 @@ def _add_earlier_timings(path: Path, stats: RunStats) -> None:
     stats.model_before = float(old.get("model_seconds", 0.0) or 0.0)
 
 
-def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
+def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
     """Resuming into a directory of another benchmark or method would mix two runs' predictions."""
     path = out_dir / "config.json"
     if not path.exists():

@@ -24,7 +24,7 @@ import httpx
 
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
-from lumos.prompts.templates import render_tulu
+from lumos.models.templates import render_tulu
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_API_STOPS = 4  # OpenAI rejects more; the rest are applied locally

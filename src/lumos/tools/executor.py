@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import AgentStepError, LimitExceededError, ParseError, UnknownToolError
 from lumos.format.parse import parse_actions
 from lumos.format.types import Action, ActionResult, StepError
@@ -230,7 +231,7 @@ def _run_group(calls: list[tuple[Executor, Action]]) -> list[ActionResult]:
 
 
 def run_program(
-    actions: list[str] | str, domain: str = "maths", *, action_time_limit: float = 5.0
+    actions: list[str] | str, domain: str = DEFAULT_DOMAIN, *, action_time_limit: float = 5.0
 ) -> dict[str, Any]:
     """Parse and run a program of actions with a fresh set of ``domain`` tools.
 

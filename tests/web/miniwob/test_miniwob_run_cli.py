@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
-from lumos.web.tools import LexicalRanker
+from lumos.domains.web_common.tools import LexicalRanker
 
 
 def script(path: Path, replies: list[str]) -> str:
@@ -33,7 +33,7 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> None:
 
     if find_browser() is None:
         pytest.skip(f"no Chromium here: {INSTALL_HINT}")
-    monkeypatch.setattr("lumos.web.tools.resolve_ranker", lambda spec: LexicalRanker())
+    monkeypatch.setattr("lumos.domains.web_common.tools.resolve_ranker", lambda spec: LexicalRanker())
 
 
 @pytest.mark.browser
