@@ -215,7 +215,7 @@ def command(
             options = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
-                progress, options,
+                progress, options, style=prompt_style,
             )
             result = get_runner(bench)(run)
             console.print(

@@ -258,7 +258,7 @@ class StepMethod:
         self.config = run.config
         self.ranker = ranker
         names = [run.settings.get(k) for k in ("model", "plan_model", "ground_model")]
-        style = pick_style(run.settings.get("prompts") or run.settings.get("style"), names)
+        style = run.style if run.style is not None else pick_style(None, names)
         self.prompts = ModulePrompts("web", style, self.config.n_examples)
         self.last_model_seconds = 0.0
 

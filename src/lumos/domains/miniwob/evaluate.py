@@ -119,11 +119,17 @@ class DirectMethod:
     """One grounded action sequence for the whole task, without a plan: the grounding model is asked to
     ground the task itself as its only subgoal, and the actions are executed on the page."""
 
-    def __init__(self, model: Model, config: AgentConfig, tools: Callable[[], list[Tool]]) -> None:
+    def __init__(
+        self,
+        model: Model,
+        config: AgentConfig,
+        tools: Callable[[], list[Tool]],
+        style: PromptStyle | None = None,
+    ) -> None:
         self.model = model
         self.config = config
         self.tools = tools
-        self.prompts = ModulePrompts(config.domain, n_examples=config.n_examples)
+        self.prompts = ModulePrompts(config.domain, style, n_examples=config.n_examples)
 
     def prompt(self, task: str) -> list[Message]:
         shots: list[Message] = []
@@ -207,10 +213,10 @@ def miniwob_agent(
 def make_runner(run: MethodRun, tools: Callable[[], list[Tool]]) -> Callable[..., list[Trajectory]]:
     """``(tasks, ids, envs) -> trajectories`` for ``run.method``."""
     if run.method == "direct":
-        return DirectMethod(run.grounder, run.config, tools).run
+        return DirectMethod(run.grounder, run.config, tools, run.style).run
     if run.method in ("lumos-iterative", "lumos-onetime"):
         config = AgentConfig(**{**run.config.__dict__, "formulation": run.method.split("-", 1)[1]})
-        agent = miniwob_agent(run.planner, run.grounder, config, tools)
+        agent = miniwob_agent(run.planner, run.grounder, config, tools, style=run.style)
         return lambda tasks, ids, envs: agent.run(tasks, ids=ids, envs=envs)
     raise ConfigError(f"miniwob has no method {run.method!r}; choose from: {', '.join(METHODS)}")
 

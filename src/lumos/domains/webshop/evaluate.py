@@ -131,7 +131,11 @@ def run_agent(run: MethodRun, shop: Shop, goals: Sequence[Goal], done: Any) -> N
     formulation: Literal["iterative", "onetime"] = "iterative" if run.method == "lumos-iterative" else "onetime"
     config = replace(run.config, domain="webshop", formulation=formulation)
     agent = Agent(
-        run.planner, run.grounder, config, tool_options={"ranker": run.options.get("ranker") or "dense"}
+        run.planner,
+        run.grounder,
+        config,
+        style=run.style,
+        tool_options={"ranker": run.options.get("ranker") or "dense"},
     )
     envs = {g.id: shop.env(g) for g in goals}
     by_id = {g.id: g for g in goals}
