@@ -21,3 +21,9 @@ def browser() -> Iterator[object]:
         yield b
     finally:
         b.quit()
+
+
+@pytest.fixture
+def miniwob_package() -> None:
+    """Skips, naming the install command, where the ``miniwob`` package (its task pages) is missing."""
+    pytest.importorskip("miniwob", reason="miniwob is missing: pip install 'lumos-agents[web]'")

@@ -79,6 +79,7 @@ def _run(method: str, out: Path, tasks: str, planner: FakeModel, grounder: FakeM
     )
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_fake_modules_solve_click_button_and_enter_text(tmp_path: Path) -> None:
     from lumos.browser import INSTALL_HINT, find_browser
@@ -112,6 +113,7 @@ def test_fake_modules_solve_click_button_and_enter_text(tmp_path: Path) -> None:
     assert again["success_rate"] == 1.0 and planner.calls == []
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_direct_method_writes_one_action_sequence(tmp_path: Path) -> None:
     from lumos.browser import find_browser
@@ -138,6 +140,7 @@ def test_an_unknown_task_stops_before_any_browser_starts(tmp_path: Path) -> None
         get_runner(get_benchmark("miniwob"))(run)
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_a_crashed_browser_fails_its_episode_and_is_restarted(tmp_path: Path) -> None:
     from lumos.browser import find_browser
