@@ -183,7 +183,7 @@ class Agent:
             for e, text in zip(active, plan_outputs, strict=False):
                 step = steps[id(e)]
                 try:
-                    next_subgoal = _next_subgoal(text, first=not e.subgoals)
+                    next_subgoal_text = next_subgoal(text, first=not e.subgoals)
                 except ParseError as exc:
                     step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
                     e.plan_retry.append((text, str(exc)))
@@ -192,7 +192,7 @@ class Agent:
                         self._finish(e, "plan_errors", on_done)  # more rounds would repeat the same mistake
                     continue
                 e.plan_retry.clear()
-                if next_subgoal is None:
+                if next_subgoal_text is None:
                     self._record(e, step)
                     if cfg.final_qa:
                         self._final_qa(e)
@@ -200,7 +200,7 @@ class Agent:
                 elif round_index == cfg.max_rounds:
                     self._record(e, step)  # the planner wants to go on, but the round limit is reached
                 else:
-                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal)
+                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal_text)
                     step.subgoals.append(subgoal)
                     e.pending = subgoal
                     grounding.append(e)
@@ -335,29 +335,13 @@ class Agent:
     ) -> list[str]:
         if not prompts:
             return []
-        params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=self.config.temperature)
-        started = time.perf_counter()
-        gens: list[Generation] = model.generate(prompts, params)
-        seconds = time.perf_counter() - started
-        if len(gens) != len(prompts):
-            raise RuntimeError(
-                f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts"
-            )
+        calls, seconds = generate_calls(module, model, prompts, max_tokens, self.config.temperature)
         self.stats.model_seconds += seconds
         self.stats.model_calls += 1
-        share = seconds / len(prompts)
-        for e, g in zip(episodes, gens, strict=False):
-            steps[id(e)].calls.append(
-                ModelCall(
-                    module=module,
-                    output=g.text,
-                    prompt_tokens=g.prompt_tokens,
-                    completion_tokens=g.completion_tokens,
-                    seconds=share,
-                )
-            )
-            e.traj.model_seconds += share
-        return [g.text for g in gens]
+        for e, call in zip(episodes, calls, strict=False):
+            steps[id(e)].calls.append(call)
+            e.traj.model_seconds += call.seconds
+        return [c.output for c in calls]
 
     def _final_qa(self, e: _Episode) -> None:
         """The domain's ``final_answer`` hook (complex QA: one QA call over every QA result with the configured
@@ -385,7 +369,36 @@ class Agent:
             on_done(e.traj)
 
 
-def _next_subgoal(text: str, first: bool) -> str | None:
+def generate_calls(
+    module: Literal["plan", "ground"],
+    model: Model,
+    prompts: Sequence[Conversation],
+    max_tokens: int,
+    temperature: float = 0.0,
+) -> tuple[list[ModelCall], float]:
+    """One batched generation of a module (one line each): a :class:`ModelCall` per prompt, the call's time
+    shared out among them, and the seconds it took."""
+    params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=temperature)
+    started = time.perf_counter()
+    gens: list[Generation] = model.generate(prompts, params)
+    seconds = time.perf_counter() - started
+    if len(gens) != len(prompts):
+        raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts")
+    share = seconds / len(prompts) if prompts else 0.0
+    calls = [
+        ModelCall(
+            module=module,
+            output=g.text,
+            prompt_tokens=g.prompt_tokens,
+            completion_tokens=g.completion_tokens,
+            seconds=share,
+        )
+        for g in gens
+    ]
+    return calls, seconds
+
+
+def next_subgoal(text: str, first: bool) -> str | None:
     """The planner's next subgoal, or None when it stops. Only the first subgoal of a turn is taken: a later
     one would be planned before the result it depends on."""
     if first:
@@ -394,4 +407,4 @@ def _next_subgoal(text: str, first: bool) -> str | None:
     return None if decision.stop else decision.subgoals[0].text
 
 
-__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError"]
+__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError", "generate_calls", "next_subgoal"]

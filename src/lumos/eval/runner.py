@@ -113,9 +113,7 @@ def run_evaluation(
     ids = [ex.id for ex in examples]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{bench.name}: example ids are not unique")
-    check_same_run(out_dir, config)
-    store = PredictionStore(out_dir)
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    store = open_run(out_dir, config)
     todo = [ex for ex in examples if ex.id not in store.done]
     stats = RunStats(resumed_from=len(examples) - len(todo))
     started = time.perf_counter()
@@ -162,8 +160,7 @@ def run_evaluation(
         _rewrite(store.path, store.records)
     _add_earlier_timings(out_dir / "metrics.json", stats)
     result = summarise(bench, records, stats, config)
-    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
-    (out_dir / "report.md").write_text(render_report(bench, result, records))
+    write_results(out_dir, result, render_report(bench, result, records))
     return result
 
 
@@ -178,6 +175,22 @@ def _add_earlier_timings(path: Path, stats: RunStats) -> None:
     stats.timed_before = int(old.get("examples_timed", old.get("examples_this_run", 0)) or 0)
     stats.wall_before = float(old.get("wall_seconds_timed", old.get("wall_seconds", 0.0)) or 0.0)
     stats.model_before = float(old.get("model_seconds", 0.0) or 0.0)
+
+
+def open_run(out_dir: Path, config: dict[str, Any]) -> PredictionStore:
+    """Start or resume the run in ``out_dir``: refuse another run's directory, write ``config.json``, and
+    return the store of the predictions already made (its ``done`` ids are skipped)."""
+    check_same_run(out_dir, config)
+    store = PredictionStore(out_dir)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    return store
+
+
+def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = None) -> None:
+    """``metrics.json`` (and ``report.md``) of a finished run."""
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if report is not None:
+        (out_dir / "report.md").write_text(report)
 
 
 def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:

@@ -17,21 +17,21 @@ one line per step (``annotation_id``, ``action_uid``, ``pred_element``, ``pred_o
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
+from lumos.agent.agent import generate_calls, next_subgoal
 from lumos.domains.mind2web.annotate import GoldAction, gold_actions, gold_result
 from lumos.domains.mind2web.metrics import METRICS, aggregate, score_step
 from lumos.domains.mind2web.tasks import DEMO_NOTE, Mind2WebPage, Mind2WebTask, load_tasks
 from lumos.domains.web_common.tools import WEB_TOOLS, resolve_ranker
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
-from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
+from lumos.format.parse import parse_actions, parse_plan, render_actions
 from lumos.format.types import Action, ActionResult, ModelCall, Step, StepError, Subgoal, Trajectory
-from lumos.models.base import Conversation, GenerationParams, Message, Model
+from lumos.models.base import Conversation, Message, Model
 from lumos.prompts.modules import ModulePrompts, pick_style, tool_descriptions
 
 METHODS = ("lumos-iterative", "lumos-onetime", "direct")
@@ -80,7 +80,7 @@ def evaluate(run: MethodRun) -> dict[str, Any]:
     """The ``runner:`` of ``mind2web`` in benchmarks.yaml."""
     if run.method not in METHODS:
         raise ConfigError(f"mind2web evaluates the methods {', '.join(METHODS)}, not {run.method!r}")
-    from lumos.eval.runner import PredictionStore, check_same_run
+    from lumos.eval.runner import open_run, write_results
 
     tasks = load_tasks(run.data, run.limit)
     if run.data is None:
@@ -95,9 +95,7 @@ def evaluate(run: MethodRun) -> dict[str, Any]:
         "ranker": ranker_spec,
         "protocol": "step-wise with the gold history",
     }
-    check_same_run(run.run_dir, config)
-    store = PredictionStore(run.run_dir)
-    (run.run_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    store = open_run(run.run_dir, config)
     items = [Item(t, i, gold_actions(t)) for t in tasks for i in range(len(t.steps))]
     todo = [it for it in items if it.id not in store.done]
     method = StepMethod(run, resolve_ranker(ranker_spec))
@@ -117,8 +115,7 @@ def evaluate(run: MethodRun) -> dict[str, Any]:
     wanted = {it.id for it in items}
     records = [r for r in store.records if r["id"] in wanted]
     result = summarise(run, records, len(todo), wall, model_seconds, config)
-    (run.run_dir / "metrics.json").write_text(json.dumps(result, indent=2))
-    (run.run_dir / "report.md").write_text(render_report(result))
+    write_results(run.run_dir, result, render_report(result))
     return result
 
 
@@ -272,27 +269,13 @@ class StepMethod:
 
     # ------------------------------------------------------------------------------- model calls
     def _generate(
-        self, module: str, model: Model, prompts: Sequence[Conversation], max_tokens: int
+        self, module: Literal["plan", "ground"], model: Model, prompts: Sequence[Conversation], max_tokens: int
     ) -> list[ModelCall]:
         if not prompts:
             return []
-        params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=self.config.temperature)
-        started = time.perf_counter()
-        gens = model.generate(prompts, params)
-        seconds = time.perf_counter() - started
+        calls, seconds = generate_calls(module, model, prompts, max_tokens, self.config.temperature)
         self.last_model_seconds += seconds
-        if len(gens) != len(prompts):
-            raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)}")
-        return [
-            ModelCall(
-                module="plan" if module == "plan" else "ground",
-                output=g.text,
-                prompt_tokens=g.prompt_tokens,
-                completion_tokens=g.completion_tokens,
-                seconds=seconds / len(prompts),
-            )
-            for g in gens
-        ]
+        return calls
 
     # ------------------------------------------------------------------------------------ methods
     def _iterative(self, items: Sequence[Item]) -> list[Outcome]:
@@ -308,7 +291,7 @@ class StepMethod:
             out = outcomes[k]
             out.calls.append(call)
             try:
-                out.subgoal = _next_subgoal(call.output, first=items[k].index == 0)
+                out.subgoal = next_subgoal(call.output, first=items[k].index == 0)
             except ParseError as exc:
                 out.error = StepError(module="plan", kind=exc.kind, message=str(exc))
                 continue
@@ -454,13 +437,6 @@ class StepMethod:
             out.error = failed
         elif out.page.prediction is None:
             out.error = StepError(module="ground", kind="no_action", message="no web action was written")
-
-
-def _next_subgoal(text: str, first: bool) -> str | None:
-    if first:
-        return parse_plan(text)[0].text
-    decision = parse_decision(text)
-    return None if decision.stop else decision.subgoals[0].text
 
 
 def _renumbered(action: str) -> str:

@@ -15,7 +15,6 @@ screenshots go to ``screenshots/<episode>/<step>.png`` and are named on each act
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import signal
@@ -40,7 +39,7 @@ from lumos.domains.miniwob.pool import BrowserPool
 from lumos.domains.miniwob.tasks import resolve_tasks
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
-from lumos.eval.runner import PredictionStore, check_same_run
+from lumos.eval.runner import open_run, write_results
 from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
@@ -254,9 +253,7 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
         specs = specs[: run.limit]
     settings = {**run.settings, "tasks": tasks, "episodes": options.get("episodes") or 1}
     run.run_dir.mkdir(parents=True, exist_ok=True)
-    check_same_run(run.run_dir, settings)
-    (run.run_dir / "config.json").write_text(json.dumps(settings, indent=2, default=str))
-    store = PredictionStore(run.run_dir)
+    store = open_run(run.run_dir, settings)
     todo = [s for s in specs if s.id not in store.done]
     tools = make_tools(options.get("ranker") or "dense")
     page_options = PageOptions(episode_seconds=episode_seconds())
@@ -291,7 +288,7 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
             "browser_restarts": restarts,
         }
     )
-    (run.run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_results(run.run_dir, metrics)
     return metrics
 
 

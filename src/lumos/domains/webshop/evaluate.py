@@ -13,7 +13,6 @@ Without ``--data`` the goals are lumos's demo shop (hand-written, in WebShop's f
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 import time
@@ -27,7 +26,7 @@ from lumos.domains.webshop.env import Shop, WebShopEnv, open_shop
 from lumos.domains.webshop.goals import Goal
 from lumos.errors import ConfigError
 from lumos.eval.custom import MethodRun
-from lumos.eval.runner import PredictionStore, check_same_run
+from lumos.eval.runner import open_run, write_results
 from lumos.format.types import Trajectory
 
 METHODS = ("lumos-iterative", "lumos-onetime", "direct")
@@ -56,9 +55,7 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
     print(f"webshop: {len(goals)} goals from {source}", file=sys.stderr)
     ranker = run.options.get("ranker") or "dense"
     settings = {**run.settings, "shop": source, "ranker": ranker}
-    check_same_run(run.run_dir, settings)
-    store = PredictionStore(run.run_dir)
-    (run.run_dir / "config.json").write_text(json.dumps(settings, indent=2, default=str))
+    store = open_run(run.run_dir, settings)
     todo = [g for g in goals if g.id not in store.done]
     started = time.perf_counter()
     steps_now = 0
@@ -88,7 +85,7 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
         goals_this_run=len(todo), wall_seconds=round(wall, 2), env_steps_this_run=steps_now,
         steps_per_second=round(steps_now / wall, 3) if todo and wall > 0 else None,
     )
-    (run.run_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    write_results(run.run_dir, metrics)
     return metrics
 
 
