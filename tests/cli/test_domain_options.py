@@ -61,3 +61,15 @@ def test_eval_mind2web_takes_a_style_file(tmp_path: Path, fake_models: dict[str,
     assert result.exit_code == 0, result.output
     assert "Plan it, in my words." in _planner_prompts(fake_models["plan"])
     assert json.loads((tmp_path / "r" / "config.json").read_text())["style"] == "my-style"
+
+
+def test_run_and_eval_declare_their_shared_options_once() -> None:
+    from typer.main import get_command
+
+    cli = get_command(app)
+    run, evaluate = ({p.name: getattr(p, "help", None) for p in cli.commands[c].params} for c in ("run", "eval"))
+    shared = set(run) & set(evaluate)
+    assert len(shared) >= 19
+    # the same help wherever the option means the same (--data and --seed mean an environment's in run)
+    assert {n for n in shared if run[n] != evaluate[n]} == {"data", "seed"}
+    assert "in-context demonstrations" in run["examples"]  # from AgentConfig's field metadata

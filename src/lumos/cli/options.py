@@ -19,7 +19,47 @@ from lumos.prompts.modules import PromptStyle, pick_style
 FEW_SHOT_DEFAULT = 3
 
 
-# Options shared by `lumos run` and `lumos eval`.
+# Options shared by `lumos run` and `lumos eval` (one declaration, one help text each).
+
+
+def _agent_help(name: str) -> str:
+    """The help of an AgentConfig field (its dataclass metadata)."""
+    return next(f.metadata.get("help", "") for f in fields(AgentConfig) if f.name == name)
+
+
+BackendOption = Annotated[
+    str,
+    typer.Option(help="model backend: auto (the fastest installed engine), hf, llamacpp, openai, fake, or a plugin"),
+]
+ModelOption = Annotated[
+    Optional[str], typer.Option(help="one model for every module (default: the embedded model)")
+]
+PlanModelOption = Annotated[Optional[str], typer.Option(help="planning module model")]
+GroundModelOption = Annotated[Optional[str], typer.Option(help="grounding module model")]
+PlanAdapterOption = Annotated[
+    Optional[str], typer.Option(help="LoRA adapter for planning (PEFT folder; llamacpp also GGUF)")
+]
+GroundAdapterOption = Annotated[
+    Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
+]
+BaseUrlOption = Annotated[Optional[str], typer.Option(help="openai backend: server URL")]
+TrainedOption = Annotated[
+    bool,
+    typer.Option(help="Lumos modules: use the trained adapters shipped with lumos (--no-trained: the base model, "
+                 "few-shot)"),
+]
+ExamplesOption = Annotated[
+    Optional[int],
+    typer.Option(help=f"{_agent_help('n_examples')} (default: {FEW_SHOT_DEFAULT} for an untrained model, else 0)"),
+]
+MaxRoundsOption = Annotated[Optional[int], typer.Option(help=_agent_help("max_rounds"))]
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option(help="search index directory of a domain's retrieval tools (default: the built-in offline index)"),
+]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option(help="YAML file of AgentConfig settings (and model names); flags override it")
+]
 StyleOption = Annotated[
     Optional[str],
     typer.Option(

@@ -12,12 +12,24 @@ import typer
 
 from lumos.cli.options import (
     DEFAULT_DOMAIN,
+    BackendOption,
+    BaseUrlOption,
+    ConfigOption,
+    ExamplesOption,
+    GroundAdapterOption,
     GroundBaseUrlOption,
+    GroundModelOption,
+    IndexOption,
+    MaxRoundsOption,
+    ModelOption,
+    PlanAdapterOption,
+    PlanModelOption,
     QABackendOption,
     QABaseUrlOption,
     QAModelOption,
     QAModelOptions,
     StyleOption,
+    TrainedOption,
     build_agent,
     load_config_file,
 )
@@ -38,48 +50,24 @@ def command(
     formulation: Annotated[
         Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")
     ] = None,
-    backend: Annotated[
-        str,
-        typer.Option(
-            help="model backend: auto (the fastest installed engine), hf, llamacpp, openai, fake, or a plugin"
-        ),
-    ] = "auto",
-    model: Annotated[
-        Optional[str], typer.Option(help="one model for both modules (default: the embedded model)")
-    ] = None,
-    plan_model: Annotated[Optional[str], typer.Option(help="planning module model")] = None,
-    ground_model: Annotated[Optional[str], typer.Option(help="grounding module model")] = None,
-    plan_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for planning (PEFT folder; llamacpp also GGUF)")
-    ] = None,
-    ground_adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
-    ] = None,
-    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL")] = None,
+    backend: BackendOption = "auto",
+    model: ModelOption = None,
+    plan_model: PlanModelOption = None,
+    ground_model: GroundModelOption = None,
+    plan_adapter: PlanAdapterOption = None,
+    ground_adapter: GroundAdapterOption = None,
+    base_url: BaseUrlOption = None,
     ground_base_url: GroundBaseUrlOption = None,
-    trained: Annotated[
-        bool,
-        typer.Option(
-            help="use the trained adapters shipped with lumos (--no-trained: the base model, few-shot)"
-        ),
-    ] = True,
-    examples: Annotated[
-        Optional[int],
-        typer.Option(help="in-context demonstrations (default: 3 for the untrained embedded model, else 0)"),
-    ] = None,
-    max_rounds: Annotated[Optional[int], typer.Option(help="most subgoals in Lumos-I")] = None,
-    index: Annotated[
-        Optional[Path],
-        typer.Option(help="complex_qa: search index directory (default: the built-in offline index)"),
-    ] = None,
+    trained: TrainedOption = True,
+    examples: ExamplesOption = None,
+    max_rounds: MaxRoundsOption = None,
+    index: IndexOption = None,
     prompts: Annotated[Optional[Path], typer.Option(help="YAML file replacing prompt wording")] = None,
     style: StyleOption = None,
     qa_model: QAModelOption = None,
     qa_backend: QABackendOption = None,
     qa_base_url: QABaseUrlOption = None,
-    config: Annotated[
-        Optional[Path], typer.Option(help="YAML file of agent settings; flags override it")
-    ] = None,
+    config: ConfigOption = None,
     trace: Annotated[Optional[Path], typer.Option(help="write the trajectory (JSON) here")] = None,
     json_out: Annotated[
         bool, typer.Option("--json", help="print the trajectory as JSON instead of text")
