@@ -19,7 +19,7 @@ def tool_options(index: Path | None = None, qa_model: Any = None, **_: Any) -> d
 def final_answer(traj: Trajectory, tools: dict[str, Any], question: str) -> str | None:
     """One QA call over every QA result of the episode with ``question``; its reply becomes the answer (kept
     on the trajectory's ``meta["final_qa"]``). None where there is no QA result or the call fails."""
-    from lumos.domains.complex_qa.tools import paragraphs_of, split_context
+    from lumos.domains.complex_qa.context import paragraphs_of, split_context
 
     qa = tools.get("QA")
     found = [

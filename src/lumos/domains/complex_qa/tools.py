@@ -1,4 +1,5 @@
-"""The complex-QA tools of Lumos: ``KnowledgeQuery``, ``ParagraphRetrieve`` and ``QA``.
+"""The complex-QA tools of Lumos: ``KnowledgeQuery``, ``ParagraphRetrieve`` and ``QA`` (what they pass around:
+:mod:`lumos.domains.complex_qa.context`).
 
 A typical grounded subgoal::
 
@@ -23,165 +24,27 @@ object with ``rerank(query, passages)``), ``qa_model`` (a :class:`~lumos.models.
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar, overload
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, TypeVar
 
+from lumos.domains.complex_qa.context import (
+    Passages,
+    resolve_context,
+    resolve_source,
+    split_context,
+    text_argument,
+    unquote,
+)
 from lumos.errors import AgentStepError, ConfigError, ToolError
-from lumos.format.parse import split_args
 from lumos.models.base import GenerationParams, Message, Model
-from lumos.retrieval.types import Page, PageSource, Paragraph, clip, split_paragraphs
+from lumos.retrieval.types import PageSource, Paragraph, clip
 from lumos.tools.base import ExecutionContext, Tool
 
-_VARIABLE = re.compile(r"^(R\d+|Output)$")
 _AUXILIARIES = frozenset(
     """is are was were am do does did can could has have had will would should shall may might must""".split()  # noqa: SIM905
 )
 NO_ANSWER = "No answer"
 RRF_K = 60  # the constant of reciprocal rank fusion
-
-
-# --------------------------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True, eq=True)
-class Passages(Sequence[Paragraph]):
-    """Paragraphs with their page titles: what ``KnowledgeQuery`` and ``ParagraphRetrieve`` return.
-
-    ``str()`` is the compact form shown to the planner (``preview="first"``: each page's title and first
-    paragraph, clipped; ``"all"``: every paragraph, clipped); :meth:`full_text` has everything.
-    """
-
-    items: tuple[Paragraph, ...]
-    query: str = ""
-    preview: Literal["first", "all"] = "all"
-    clip_chars: int = 400
-
-    @overload
-    def __getitem__(self, i: int) -> Paragraph: ...
-    @overload
-    def __getitem__(self, i: slice) -> Sequence[Paragraph]: ...
-    def __getitem__(self, i: int | slice) -> Paragraph | Sequence[Paragraph]:
-        return self.items[i]
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __iter__(self) -> Iterator[Paragraph]:
-        return iter(self.items)
-
-    @property
-    def titles(self) -> list[str]:
-        return list(dict.fromkeys(p.title for p in self.items))
-
-    def full_text(self) -> str:
-        return "\n".join(p.render() for p in self.items)
-
-    def __str__(self) -> str:
-        if not self.items:
-            return "(nothing found)"
-        if self.preview == "all":
-            return "\n".join(p.render(self.clip_chars) for p in self.items)
-        lines = []
-        for title in self.titles:
-            paras = [p for p in self.items if p.title == title]
-            more = f" (+{len(paras) - 1} more paragraphs)" if len(paras) > 1 else ""
-            lines.append(f"{paras[0].render(self.clip_chars)}{more}")
-        return "\n".join(lines)
-
-
-def _as_text(value: Any) -> str:
-    """How a variable's value reads inside a literal context."""
-    return value.full_text() if isinstance(value, Passages) else str(value)
-
-
-def paragraphs_of(value: Any) -> list[Paragraph]:
-    """The paragraphs in a variable's value: Passages, a Page, a Paragraph, text, or a list of these."""
-    if isinstance(value, Passages):
-        return list(value.items)
-    if isinstance(value, Page):
-        return value.paragraph_objects()
-    if isinstance(value, Paragraph):
-        return [value]
-    if isinstance(value, (list, tuple)):
-        return [p for item in value for p in paragraphs_of(item)]
-    if value is None:
-        return []
-    return [Paragraph("", text, 0.0, i) for i, text in enumerate(split_paragraphs(str(value)))]
-
-
-# ------------------------------------------------------------------------------------------- arguments
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1].strip()
-    return text
-
-
-def _is_context(text: str) -> bool:
-    text = text.strip()
-    return bool(_VARIABLE.match(text)) or (text.startswith("[") and text.endswith("]"))
-
-
-def split_context(args: str, marker: str) -> tuple[str, str]:
-    """``"[R2], Question: Who ...?"`` -> (``"[R2]"``, ``"Who ...?"``). Without the marker the first top-level
-    comma separates them; a single argument is the context if it looks like one, else the question."""
-    m = re.search(rf"(?i)(?:^|[\s,(\[])({marker})\s*:", args)
-    if m:
-        return args[: m.start(1)].strip().rstrip(",").strip(), args[m.end() :].strip()
-    parts = split_args(args, maxsplit=1)
-    if len(parts) == 2:
-        return parts[0], parts[1]
-    return (parts[0], "") if _is_context(parts[0]) else ("", parts[0])
-
-
-def resolve_context(text: str, ctx: ExecutionContext) -> list[Paragraph]:
-    """A context argument -> paragraphs: ``R2``, ``[R2, R3]``, or literal text (variables in it substituted)."""
-    text = text.strip()
-    if text.startswith("[") and text.endswith("]"):
-        text = text[1:-1].strip()
-    items = [i for i in split_args(text) if i] if text else []
-    if items and all(_VARIABLE.match(i) for i in items):
-        return [p for name in items for p in paragraphs_of(ctx.lookup(name))]
-    literal = _unquote(ctx.substitute_text(text, render=_as_text)) if text else ""
-    return paragraphs_of(literal)
-
-
-def _text_argument(text: str, ctx: ExecutionContext) -> str:
-    return " ".join(_unquote(ctx.substitute_text(text.strip())).split())
-
-
-# ----------------------------------------------------------------------------------------- page sources
-
-_SOURCES: dict[str, PageSource] = {}
-_SOURCES_LOCK = threading.Lock()
-
-
-def resolve_source(spec: Any) -> PageSource:
-    """The ``index`` option -> a page source. None/``"default"``: the built-in summaries index."""
-    from lumos.retrieval import index as index_module
-
-    if spec is None or (isinstance(spec, str) and spec.strip().lower() in ("default", "ovos", "")):
-        return index_module.default_index()
-    if isinstance(spec, str) and spec.strip().lower() in ("mediawiki", "wikipedia"):
-        with _SOURCES_LOCK:
-            if "mediawiki" not in _SOURCES:
-                from lumos.retrieval.mediawiki import MediaWikiSource
-
-                _SOURCES["mediawiki"] = MediaWikiSource()
-            return _SOURCES["mediawiki"]
-    if isinstance(spec, (str, Path)):
-        return index_module.open_index(spec)
-    if isinstance(spec, PageSource):
-        return spec
-    raise ConfigError(
-        f"the index option must be an index directory, 'default', 'mediawiki' or an object with "
-        f"search_pages() and get_page(); got {type(spec).__name__}"
-    )
 
 
 # ---------------------------------------------------------------------------------------------- tools
@@ -242,7 +105,7 @@ class KnowledgeQuery(Tool):
 
     @staticmethod
     def _query(args: str, ctx: ExecutionContext) -> str:
-        query = _text_argument(re.sub(r"(?i)^\s*query\s*:", "", args), ctx)
+        query = text_argument(re.sub(r"(?i)^\s*query\s*:", "", args), ctx)
         if not query:
             raise ToolError("KnowledgeQuery needs a query, e.g. KnowledgeQuery(Eiffel Tower)")
         return query
@@ -295,7 +158,7 @@ class ParagraphRetrieve(Tool):
     @staticmethod
     def _request(args: str, ctx: ExecutionContext) -> tuple[str, list[Paragraph]]:
         context_arg, query_arg = split_context(args, "Query")
-        query = _text_argument(query_arg, ctx)
+        query = text_argument(query_arg, ctx)
         if not context_arg:
             raise ToolError("ParagraphRetrieve needs a context, e.g. ParagraphRetrieve(R1, Query: ...)")
         if not query:
@@ -390,7 +253,7 @@ def clean_answer(text: str) -> str:
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
     answer = lines[0] if lines else ""
     answer = re.sub(r"(?i)^(the\s+)?answer\s*(is)?\s*[:\-]?\s*", "", answer).strip()
-    answer = _unquote(answer.strip("*").strip())
+    answer = unquote(answer.strip("*").strip())
     if answer.endswith(".") and not re.search(r"\b[A-Z]\.$", answer):
         answer = answer[:-1].rstrip()
     return answer
@@ -463,7 +326,7 @@ class QA(Tool):
     @staticmethod
     def _request(args: str, ctx: ExecutionContext) -> tuple[str, list[Paragraph]]:
         context_arg, question_arg = split_context(args, "Question")
-        question = _text_argument(question_arg, ctx)
+        question = text_argument(question_arg, ctx)
         if not question:
             raise ToolError("QA needs a question, e.g. QA([R2], Question: Where is the Eiffel Tower?)")
         return question, resolve_context(context_arg, ctx) if context_arg else []
