@@ -16,10 +16,10 @@ import threading
 import time
 from pathlib import Path
 
-from lumos.web.miniwob.env import MiniWoBPage
-from lumos.web.miniwob.pool import BrowserPool
-from lumos.web.miniwob.solver import solve
-from lumos.web.miniwob.tasks import SUITES
+from lumos.domains.miniwob.env import MiniWoBPage
+from lumos.domains.miniwob.pool import BrowserPool
+from lumos.domains.miniwob.solver import solve
+from lumos.domains.miniwob.tasks import SUITES
 
 
 def run(browsers: int, episodes: int, ranker: str, out: Path) -> tuple[float, float, int]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from lumos.models.base import GenerationParams, Message
 from lumos.models.openai import OpenAIModel
-from lumos.models.openai_fake_server import FakeOpenAIServer
+from lumos.testing.openai_server import FakeOpenAIServer
 
 
 def one_at_a_time(latency: float) -> Any:

@@ -19,10 +19,10 @@ from typing import Any
 
 import lumos.agent.agent as agent_module
 from lumos.cli.options import build_agent
+from lumos.domains.complex_qa.tools import SYSTEM_PROMPT
 from lumos.eval.metrics import exact_match
 from lumos.format.types import Trajectory
 from lumos.tools.executor import Executor, execute_batch
-from lumos.tools.qa import SYSTEM_PROMPT
 
 DATA = Path(__file__).parents[1].parent / "shared" / "data" / "hotpotqa_sample.jsonl"
 

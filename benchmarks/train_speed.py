@@ -27,7 +27,7 @@ from typing import Any
 import torch
 
 from lumos.models.default import resolve_default
-from lumos.prompts.templates import pick_template
+from lumos.models.templates import pick_template
 from lumos.train.config import TrainConfig
 from lumos.train.trainer import read_conversations, tokenize_conversations, train
 

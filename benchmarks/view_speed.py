@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from lumos.browser import start_chrome
+from lumos.testing.runs import write_synthetic_run
 from lumos.view import build_view
-from lumos.view.sample import write_synthetic_run
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Teacher-free complex-QA training annotations from FanOutQA (see lumos.annotate.complex_qa).
+"""Teacher-free complex-QA training annotations from FanOutQA (see lumos.domains.complex_qa.annotate).
 
 Usage: .venv/bin/python scripts/build_complex_qa_data.py runs/annot-fanoutqa runs/annot-cqa
   (runs/annot-fanoutqa from `lumos annotate --source fanoutqa --out runs/annot-fanoutqa`; writes
@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from lumos.annotate.complex_qa import hops, single_hops, verify_hop, yes_no_checks
+from lumos.domains.complex_qa.annotate import hops, single_hops, verify_hop, yes_no_checks
 from lumos.format.types import Annotation
 from lumos.retrieval.index import default_index
 

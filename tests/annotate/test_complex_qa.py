@@ -9,17 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from lumos.annotate.complex_qa import fanoutqa_split, hops, single_hops, verify_hop, yes_no_checks
 from lumos.annotate.convert import ConversionError, convert
 from lumos.annotate.sources import load_source
 from lumos.annotate.verify import Verifier
 from lumos.data.build import Conversations, check_conversation
+from lumos.domains.complex_qa.annotate import fanoutqa_split, hops, single_hops, verify_hop, yes_no_checks
+from lumos.domains.complex_qa.tools import is_yes_no_question
 from lumos.eval.benchmarks import get_benchmark, load_examples
 from lumos.format.parse import parse_decision
 from lumos.retrieval.index import SearchIndex, build_index
 from lumos.retrieval.readers import read_jsonl
 from lumos.retrieval.types import Page
-from lumos.tools.qa import is_yes_no_question
 
 
 def test_split_is_fixed_by_id_and_keeps_about_a_quarter_for_evaluation() -> None:
@@ -41,7 +41,7 @@ def test_evaluation_questions_are_never_converted(fanout_file: Path) -> None:
 def test_fanoutqa_evaluation_runs_only_on_the_evaluation_split() -> None:
     examples = load_examples(get_benchmark("fanoutqa"))
     assert examples and all(fanoutqa_split(e.id) == "eval" for e in examples)
-    from lumos.annotate.sources import fanoutqa_dev_file
+    from lumos.domains.complex_qa.sources import fanoutqa_dev_file
 
     path = fanoutqa_dev_file()
     assert path is not None

@@ -3,9 +3,10 @@ import json
 import pytest
 from annotate_fixtures import write_jsonl
 
-from lumos.annotate.convert import ConversionError, convert, find_calculations
+from lumos.annotate.convert import ConversionError, convert
 from lumos.annotate.sources import SourceItem, load_source
 from lumos.annotate.verify import Verifier
+from lumos.domains.maths.convert import find_calculations
 from lumos.errors import ConfigError
 from lumos.format.parse import parse_actions, parse_plan
 

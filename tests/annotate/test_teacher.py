@@ -18,7 +18,7 @@ from lumos.annotate.teacher import (
 )
 from lumos.annotate.verify import Verifier
 from lumos.models.openai import OpenAIModel
-from lumos.models.openai_fake_server import FakeOpenAIServer
+from lumos.testing.openai_server import FakeOpenAIServer
 
 MALFORMED, WRONG, ALWAYS_FAILS, RATE_LIMITED, DROPPED, SLOW = 3, 4, 5, 6, 7, 8
 

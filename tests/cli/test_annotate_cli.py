@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from lumos.cli import annotate as annotate_cmd
 from lumos.cli import data as data_cmd
 from lumos.errors import ConfigError
-from lumos.models.openai_fake_server import serve_fake_openai
+from lumos.testing.openai_server import serve_fake_openai
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -18,8 +18,8 @@ from lumos.eval.methods import make_method
 from lumos.eval.protocol import get_protocol, normalise_number
 from lumos.eval.runner import run_evaluation
 from lumos.models.fake import FakeModel
-from lumos.models.openai_fake_server import FakeOpenAIServer
 from lumos.retrieval.index import build_index
+from lumos.testing.openai_server import FakeOpenAIServer
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 STRATEGYQA = SHARED / "strategyqa_sample.jsonl"
@@ -112,6 +112,7 @@ def _qa_reply(request: dict[str, Any]) -> str:
 
 @pytest.mark.skipif(not STRATEGYQA.exists(), reason="the shared StrategyQA sample is not on this machine")
 def test_paper_protocol_on_the_openai_backend_with_a_separate_qa_model(tmp_path: Path, index_dir: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason="the QA tools' dense re-ranking: pip install 'lumos-agents[qa]'")
     planner = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
     grounder = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
     qa = FakeOpenAIServer(_qa_reply)
@@ -148,6 +149,7 @@ def test_paper_protocol_on_the_openai_backend_with_a_separate_qa_model(tmp_path:
 
 @pytest.mark.skipif(not STRATEGYQA.exists(), reason="the shared StrategyQA sample is not on this machine")
 def test_paper_protocol_on_the_fake_backend_with_a_separate_qa_model(tmp_path: Path, index_dir: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason="the QA tools' dense re-ranking: pip install 'lumos-agents[qa]'")
     agent_script = tmp_path / "agent.json"
     agent_script.write_text(json.dumps([
         "Subgoal 1: Ask whether the sky is green.",

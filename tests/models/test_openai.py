@@ -11,7 +11,7 @@ import pytest
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import GenerationParams, Message
 from lumos.models.openai import OpenAIModel
-from lumos.models.openai_fake_server import FakeOpenAIServer, Fault, serve_fake_openai
+from lumos.testing.openai_server import FakeOpenAIServer, Fault, serve_fake_openai
 
 
 def conv(text: str) -> list[Message]:

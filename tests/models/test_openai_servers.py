@@ -12,7 +12,7 @@ import pytest
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import GenerationParams, Message
 from lumos.models.openai import OpenAIModel, parse_base_urls
-from lumos.models.openai_fake_server import FakeOpenAIServer
+from lumos.testing.openai_server import FakeOpenAIServer
 
 
 def conv(text: str) -> list[Message]:

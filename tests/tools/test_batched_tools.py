@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.domains.complex_qa.tools import QA, ParagraphRetrieve, rerank_many
 from lumos.errors import AgentStepError, ToolError
 from lumos.format.parse import parse_actions
 from lumos.format.types import ActionResult
@@ -18,7 +19,6 @@ from lumos.models.fake import FakeModel
 from lumos.retrieval.index import SearchIndex
 from lumos.tools.base import ExecutionContext, Tool, registry
 from lumos.tools.executor import Executor, execute_batch
-from lumos.tools.qa import QA, ParagraphRetrieve, rerank_many
 
 
 class HashEmbedder:

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from lumos.domains.maths.tools import Calculator
 from lumos.tools.base import ExecutionContext
-from lumos.tools.maths import Calculator
 from lumos.tools.safe_math import evaluate
 
 DATA = Path(__file__).parents[2].parent / "shared" / "data"

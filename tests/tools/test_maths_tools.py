@@ -8,10 +8,8 @@ import pytest
 import sympy
 from sympy import Integer, Rational
 
-from lumos.errors import ToolError, UndefinedVariableError
-from lumos.tools.base import MATHS_TOOLS, ExecutionContext, Tool, registry
-from lumos.tools.executor import run_program
-from lumos.tools.maths import (
+from lumos.domains.maths import DOMAIN as MATHS
+from lumos.domains.maths.tools import (
     Calculator,
     Code,
     Count,
@@ -21,6 +19,9 @@ from lumos.tools.maths import (
     SolveInequality,
     parse_output,
 )
+from lumos.errors import ToolError, UndefinedVariableError
+from lumos.tools.base import ExecutionContext, Tool, registry
+from lumos.tools.executor import run_program
 from lumos.tools.safe_math import DefinedFunction, SolutionSet, render_value
 
 x, y = sympy.symbols("x y")
@@ -40,7 +41,7 @@ def error(program: str) -> str:
 
 def test_registry_has_every_maths_tool() -> None:
     tools = registry.instantiate("maths")
-    assert [t.name for t in tools] == MATHS_TOOLS
+    assert [t.name for t in tools] == list(MATHS.tools)
     for tool in tools:
         assert isinstance(tool, Tool)
         assert tool.describe().startswith(tool.name + "(")

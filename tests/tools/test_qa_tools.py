@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lumos.errors import ConfigError, MissingDependencyError, ToolError, UndefinedVariableError
-from lumos.models.base import Conversation
-from lumos.models.fake import FakeModel
-from lumos.retrieval.index import SearchIndex
-from lumos.retrieval.types import Page, Paragraph
-from lumos.tools.base import ExecutionContext, registry
-from lumos.tools.qa import (
+from lumos.domains.complex_qa.tools import (
     QA,
     KnowledgeQuery,
     ParagraphRetrieve,
@@ -24,6 +18,12 @@ from lumos.tools.qa import (
     resolve_context,
     split_context,
 )
+from lumos.errors import ConfigError, MissingDependencyError, ToolError, UndefinedVariableError
+from lumos.models.base import Conversation
+from lumos.models.fake import FakeModel
+from lumos.retrieval.index import SearchIndex
+from lumos.retrieval.types import Page, Paragraph
+from lumos.tools.base import ExecutionContext, registry
 
 
 def user_prompt(conversation: Conversation) -> str:

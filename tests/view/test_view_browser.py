@@ -20,8 +20,8 @@ from view_fixtures import (
 )
 
 from lumos.format.types import ModelCall
+from lumos.testing.runs import write_synthetic_run
 from lumos.view import build_view
-from lumos.view.sample import write_synthetic_run
 
 pytestmark = pytest.mark.browser
 

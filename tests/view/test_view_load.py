@@ -20,9 +20,9 @@ from view_fixtures import (
 
 from lumos.cli.main import app
 from lumos.errors import ConfigError
+from lumos.testing.runs import write_synthetic_run
 from lumos.view import build_view, load_runs, render_html
 from lumos.view.render import embed_json
-from lumos.view.sample import write_synthetic_run
 
 SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "gsm8k_test_sample.jsonl"
 

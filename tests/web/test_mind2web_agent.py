@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from m2w_records import flight_record, pruned_record
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.domains.mind2web.tasks import Mind2WebPage, parse_task
 from lumos.models.fake import FakeModel
-from lumos.web.mind2web import Mind2WebPage, parse_task
 
 
 class WordRanker:

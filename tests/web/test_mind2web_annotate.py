@@ -12,9 +12,10 @@ from typer.testing import CliRunner
 
 from lumos.annotate.verify import Verifier
 from lumos.cli.main import app
+from lumos.domains.mind2web import annotate as mind2web_annotate
+from lumos.domains.mind2web.annotate import ReplayRejected, annotate_task, annotation_of, read_repr, replay
+from lumos.domains.mind2web.tasks import parse_task
 from lumos.format.parse import parse_actions
-from lumos.web.annotate import ReplayRejected, annotate_task, annotation_of, read_repr, replay
-from lumos.web.mind2web import parse_task
 
 
 class FirstElement:
@@ -79,8 +80,7 @@ def test_replay_rejects_with_the_reason():
     assert info.value.reason == "wrong_action"
 
 
-def test_lumos_annotate_web_mind2web(tmp_path, monkeypatch):
-    monkeypatch.setattr("lumos.web.annotate.DEFAULT_RANKER", "dense")  # restored after the CLI sets it
+def test_lumos_annotate_web_mind2web(tmp_path):
     data = tmp_path / "train_0.json"
     data.write_text(json.dumps([flight_record(), pruned_record()]))
     out = tmp_path / "ann"
@@ -94,3 +94,4 @@ def test_lumos_annotate_web_mind2web(tmp_path, monkeypatch):
     )
     assert (rejected["id"], rejected["reason"]) == ("help-2", "no_positive")
     assert "pruned" in rejected["message"]
+    assert mind2web_annotate.DEFAULT_RANKER == "dense"  # --ranker is an argument, not module state it overwrites

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 from m2w_records import flight_record, pruned_record
 
+from lumos.domains.mind2web.tasks import Mind2WebPage, find_task, load_tasks, parse_task, render_candidates
 from lumos.errors import ConfigError, ToolError
-from lumos.web.mind2web import Mind2WebPage, find_task, load_tasks, parse_task, render_candidates
 
 
 def write(path, records):

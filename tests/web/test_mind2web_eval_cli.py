@@ -11,8 +11,8 @@ from m2w_records import flight_record, pruned_record
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
-from lumos.web.metrics import METRICS
-from lumos.web.mind2web import load_tasks
+from lumos.domains.mind2web.metrics import METRICS
+from lumos.domains.mind2web.tasks import load_tasks
 
 
 def script(path: Path, default: str) -> str:

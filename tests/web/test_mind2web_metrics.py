@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from m2w_records import flight_record, pruned_record
 
-from lumos.web.metrics import METRICS, aggregate, score_step, token_f1
-from lumos.web.mind2web import parse_task
+from lumos.domains.mind2web.metrics import METRICS, aggregate, score_step, token_f1
+from lumos.domains.mind2web.tasks import parse_task
 
 
 @pytest.mark.parametrize(

@@ -8,13 +8,13 @@ import json
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
-from lumos.web.mind2web import load_tasks
+from lumos.domains.mind2web.tasks import load_tasks
 
 
 def test_data_build_web_from_the_demo_set(tmp_path, monkeypatch):
-    monkeypatch.setattr("lumos.web.annotate.DEFAULT_RANKER", "lexical")
+    monkeypatch.setattr("lumos.domains.mind2web.annotate.DEFAULT_RANKER", "lexical")
     # the MiniWoB++ demonstrations that join these are tested in tests/web/miniwob
-    monkeypatch.setattr("lumos.web.miniwob.solver.miniwob_demo_inputs", lambda out: [])
+    monkeypatch.setattr("lumos.domains.miniwob.solver.miniwob_demo_inputs", lambda out: [])
     out = tmp_path / "web"
     result = CliRunner().invoke(
         app, ["data", "build", "--domain", "web", "--out", str(out), "--heldout", "0"]

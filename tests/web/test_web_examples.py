@@ -4,10 +4,10 @@ teacher-free Mind2Web converter words its subgoals, on websites that are not in 
 from __future__ import annotations
 
 from lumos.annotate.verify import Verifier
+from lumos.domains.mind2web.annotate import read_repr
+from lumos.domains.mind2web.tasks import load_tasks
 from lumos.format.parse import parse_actions
 from lumos.prompts.modules import ModulePrompts, load_examples
-from lumos.web.annotate import read_repr
-from lumos.web.mind2web import load_tasks
 
 
 def test_web_demonstrations():

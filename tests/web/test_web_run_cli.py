@@ -10,7 +10,7 @@ from m2w_records import flight_record
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
-from lumos.web.tools import LexicalRanker
+from lumos.domains.web_common.tools import LexicalRanker
 
 
 def script(path: Path, replies: list[str]) -> str:
@@ -19,7 +19,7 @@ def script(path: Path, replies: list[str]) -> str:
 
 
 def test_run_replays_a_task(tmp_path, monkeypatch):
-    monkeypatch.setattr("lumos.web.tools.resolve_ranker", lambda spec: LexicalRanker())
+    monkeypatch.setattr("lumos.domains.web_common.tools.resolve_ranker", lambda spec: LexicalRanker())
     data = tmp_path / "test.json"
     data.write_text(json.dumps([flight_record()]))
     plan = script(

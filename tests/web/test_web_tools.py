@@ -6,12 +6,8 @@ from collections.abc import Sequence
 
 import pytest
 
-from lumos.errors import AgentStepError, ToolError
-from lumos.format.types import Action
-from lumos.tools.base import ExecutionContext, registry
-from lumos.tools.executor import Executor
-from lumos.web.page import Element, Operation
-from lumos.web.tools import (
+from lumos.domains.web_common.page import Element, Operation
+from lumos.domains.web_common.tools import (
     Click,
     LexicalRanker,
     MissingTextError,
@@ -22,6 +18,10 @@ from lumos.web.tools import (
     WebArgumentError,
     parse_web_args,
 )
+from lumos.errors import AgentStepError, ToolError
+from lumos.format.types import Action
+from lumos.tools.base import ExecutionContext, registry
+from lumos.tools.executor import Executor
 
 
 class ToyPage:
@@ -173,8 +173,8 @@ def test_web_domain_runs_a_chain_in_the_executor():
 
 
 def test_ranker_names(monkeypatch):
+    from lumos.domains.web_common.tools import MINDACT_RANKER, resolve_ranker
     from lumos.retrieval.rerank import BiEncoderReranker, CrossEncoderReranker
-    from lumos.web.tools import MINDACT_RANKER, resolve_ranker
 
     assert isinstance(resolve_ranker("lexical"), LexicalRanker)
     assert isinstance(resolve_ranker("none"), LexicalRanker)

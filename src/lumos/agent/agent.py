@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from lumos.domain import DEFAULT_DOMAIN, domains, get_domain
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
 from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
@@ -27,7 +28,7 @@ from lumos.tools.executor import Executor, execute_batch
 class AgentConfig:
     """How the agent runs: the fields of the ``--config`` YAML file of ``lumos run`` and ``lumos eval``."""
 
-    domain: str = field(default="maths", metadata={"help": "task domain: its tools and prompts"})
+    domain: str = field(default=DEFAULT_DOMAIN, metadata={"help": "task domain: its tools and prompts"})
     formulation: Literal["iterative", "onetime"] = field(
         default="iterative",
         metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"},
@@ -208,7 +209,7 @@ class Agent:
             for e, text in zip(active, plan_outputs, strict=False):
                 step = steps[id(e)]
                 try:
-                    next_subgoal = _next_subgoal(text, first=not e.subgoals)
+                    next_subgoal_text = next_subgoal(text, first=not e.subgoals)
                 except ParseError as exc:
                     step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
                     e.plan_retry.append((text, str(exc)))
@@ -217,7 +218,7 @@ class Agent:
                         self._finish(e, "plan_errors", on_done)  # more rounds would repeat the same mistake
                     continue
                 e.plan_retry.clear()
-                if next_subgoal is None:
+                if next_subgoal_text is None:
                     self._record(e, step)
                     if cfg.final_qa:
                         started = time.perf_counter()
@@ -227,7 +228,7 @@ class Agent:
                 elif round_index == cfg.max_rounds:
                     self._record(e, step)  # the planner wants to go on, but the round limit is reached
                 else:
-                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal)
+                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal_text)
                     step.subgoals.append(subgoal)
                     e.pending = subgoal
                     grounding.append(e)
@@ -366,56 +367,25 @@ class Agent:
     ) -> list[str]:
         if not prompts:
             return []
-        params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=self.config.temperature)
-        started = time.perf_counter()
-        gens: list[Generation] = model.generate(prompts, params)
-        seconds = time.perf_counter() - started
-        if len(gens) != len(prompts):
-            raise RuntimeError(
-                f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts"
-            )
+        calls, seconds = generate_calls(module, model, prompts, max_tokens, self.config.temperature)
         self.stats.model_seconds += seconds
         self.stats.model_calls += 1
-        share = seconds / len(prompts)
-        for e, g in zip(episodes, gens, strict=False):
-            steps[id(e)].calls.append(
-                ModelCall(
-                    module=module,
-                    output=g.text,
-                    prompt_tokens=g.prompt_tokens,
-                    completion_tokens=g.completion_tokens,
-                    seconds=share,
-                )
-            )
-            e.traj.model_seconds += share
-            _spent(e.traj, module, share)
-        return [g.text for g in gens]
+        for e, call in zip(episodes, calls, strict=False):
+            steps[id(e)].calls.append(call)
+            e.traj.model_seconds += call.seconds
+            _spent(e.traj, module, call.seconds)
+        return [c.output for c in calls]
 
     def _final_qa(self, e: _Episode) -> None:
-        """One QA call over every QA result of the episode with the configured question; its reply becomes
-        the answer (kept on the trajectory's ``meta["final_qa"]``). Nothing happens without a QA result."""
-        from lumos.tools.qa import paragraphs_of, split_context
-
-        qa = e.executor.tools.get("QA")
-        found = [
-            (split_context(action.args, "Question")[1], value)
-            for step in e.traj.steps
-            for action, result in zip(step.actions, step.results, strict=False)
-            if action.tool == "QA" and result.error is None
-            for value in list(result.outputs.values())[-1:]
-        ]
-        if qa is None or not found:
+        """The domain's ``final_answer`` hook (complex QA: one QA call over every QA result with the configured
+        question); its reply, if any, becomes the answer."""
+        hook = get_domain(self.config.domain).hook("final_answer") if self.config.domain in domains else None
+        if hook is None:
             return
-        context = "; ".join(f"Question: {q} Answer: {a}" for q, a in found)
         question = self.config.final_qa.replace("{task}", e.traj.task.strip())
-        record: dict[str, Any] = {"question": question, "context": context}
-        e.traj.meta["final_qa"] = record
-        try:
-            record["answer"] = str(qa.answer(question, paragraphs_of(context)))  # type: ignore[attr-defined]
-        except AgentStepError as exc:  # the last result stays the answer
-            record["error"] = str(exc)
-            return
-        e.last_value = record["answer"]
+        answer = hook(e.traj, e.executor.tools, question)
+        if answer is not None:
+            e.last_value = answer
 
     @staticmethod
     def _record(e: _Episode, step: Step) -> None:
@@ -433,7 +403,36 @@ class Agent:
             on_done(e.traj)
 
 
-def _next_subgoal(text: str, first: bool) -> str | None:
+def generate_calls(
+    module: Literal["plan", "ground"],
+    model: Model,
+    prompts: Sequence[Conversation],
+    max_tokens: int,
+    temperature: float = 0.0,
+) -> tuple[list[ModelCall], float]:
+    """One batched generation of a module (one line each): a :class:`ModelCall` per prompt, the call's time
+    shared out among them, and the seconds it took."""
+    params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=temperature)
+    started = time.perf_counter()
+    gens: list[Generation] = model.generate(prompts, params)
+    seconds = time.perf_counter() - started
+    if len(gens) != len(prompts):
+        raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts")
+    share = seconds / len(prompts) if prompts else 0.0
+    calls = [
+        ModelCall(
+            module=module,
+            output=g.text,
+            prompt_tokens=g.prompt_tokens,
+            completion_tokens=g.completion_tokens,
+            seconds=share,
+        )
+        for g in gens
+    ]
+    return calls, seconds
+
+
+def next_subgoal(text: str, first: bool) -> str | None:
     """The planner's next subgoal, or None when it stops. Only the first subgoal of a turn is taken: a later
     one would be planned before the result it depends on."""
     if first:
@@ -442,4 +441,4 @@ def _next_subgoal(text: str, first: bool) -> str | None:
     return None if decision.stop else decision.subgoals[0].text
 
 
-__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError"]
+__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError", "generate_calls", "next_subgoal"]

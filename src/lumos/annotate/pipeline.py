@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lumos.annotate.convert import CONVERTERS, ConversionError, convert
+from lumos.annotate.convert import ConversionError, convert, converter_names
 from lumos.annotate.sources import SourceItem, get_source, load_source, source_names
 from lumos.annotate.teacher import Teacher, TeacherCache, TeacherConfig, TeacherError, to_annotation
 from lumos.annotate.verify import Verdict, Verifier
@@ -166,11 +166,13 @@ def annotate(
     action_time_limit: float = 5.0,
     progress: bool = True,
     on_item: ItemHook | None = None,
+    convert_options: dict[str, Any] | None = None,
 ) -> AnnotateSummary:
     """Annotate up to ``limit`` items of ``source`` into ``out_dir`` (see the module doc for the files).
 
-    Without a teacher the source's teacher-free converter is used. ``on_item`` is called after each item
-    is written (tests use it to stop a run part way).
+    Without a teacher the source's teacher-free converter is used, with ``convert_options`` as keyword
+    arguments (e.g. Mind2Web's ``ranker``). ``on_item`` is called after each item is written (tests use it
+    to stop a run part way).
     """
     spec = get_source(source)
     if spec.domain != domain:
@@ -178,10 +180,10 @@ def annotate(
             f"source {source!r} belongs to the {spec.domain} domain, not {domain}; "
             f"{domain} sources: {', '.join(source_names(domain)) or 'none'}"
         )
-    if teacher is None and source not in CONVERTERS:
+    if teacher is None and not spec.converter:
         raise ConfigError(
             f"source {source!r} has no teacher-free converter: give a teacher model (--teacher); sources with "
-            f"one: {', '.join(sorted(CONVERTERS))}"
+            f"one: {', '.join(converter_names())}"
         )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -247,7 +249,7 @@ def annotate(
             if teacher is None:
                 for item in items():
                     try:
-                        ann = convert(item)
+                        ann = convert(item, **(convert_options or {}))
                     except ConversionError as exc:
                         finish(item, None, exc.reason, str(exc))
                     else:

@@ -23,8 +23,7 @@ import itertools
 import json
 import os
 import re
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,19 +57,36 @@ class SourceSpec:
     description: str
     hub: tuple[str, str | None, str] | None = None  # (dataset path, config, split) on the HF hub
     offline: bool = False  # loads without --data and without the hub
+    converter: str | None = None
+    """``"module:function"`` converting an item to an annotation teacher-free (None: a teacher is needed)."""
 
 
 SOURCES: dict[str, SourceSpec] = {}
+"""Sources registered so far; :func:`all_sources` also loads those of every domain."""
+_DOMAINS_LOADED: set[str] = set()
+
+
+def all_sources() -> dict[str, SourceSpec]:
+    """Every source: each domain's ``sources`` modules register theirs when imported."""
+    from lumos.domain import domains
+
+    for name in domains.names():
+        if name not in _DOMAINS_LOADED:
+            _DOMAINS_LOADED.add(name)
+            for module in domains.get(name).sources:
+                importlib.import_module(module)
+    return SOURCES
 
 
 def source_names(domain: str | None = None) -> list[str]:
-    return sorted(n for n, s in SOURCES.items() if domain is None or s.domain == domain)
+    return sorted(n for n, s in all_sources().items() if domain is None or s.domain == domain)
 
 
 def get_source(name: str) -> SourceSpec:
-    if name not in SOURCES:
+    table = all_sources()
+    if name not in table:
         raise ConfigError(f"unknown source {name!r}; known sources: {', '.join(source_names())}")
-    return SOURCES[name]
+    return table[name]
 
 
 def load_source(
@@ -85,15 +101,18 @@ def load_source(
     yield from (items if limit is None else itertools.islice(items, limit))
 
 
-def _register(
+def register_source(
     name: str,
     domain: str,
     description: str,
     hub: tuple[str, str | None, str] | None = None,
     offline: bool = False,
+    converter: str | None = None,
 ) -> Callable[[Loader], Loader]:
+    """Decorator registering a loader as source ``name`` of ``domain`` (in a domain's ``sources`` module)."""
+
     def wrap(fn: Loader) -> Loader:
-        SOURCES[name] = SourceSpec(name, domain, fn, description, hub, offline)
+        SOURCES[name] = SourceSpec(name, domain, fn, description, hub, offline, converter)
         return fn
 
     return wrap
@@ -144,7 +163,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
     yield from data
 
 
-def _from_hub(name: str, hub: tuple[str, str | None, str] | None, what: str) -> Iterator[dict[str, Any]]:
+def from_hub(name: str, hub: tuple[str, str | None, str] | None, what: str) -> Iterator[dict[str, Any]]:
     """Records from the HF hub, or a ConfigError that says which file to pass with --data."""
     if hub is None:
         raise ConfigError(f"source {name!r} needs its data file: pass --data FILE ({what})")
@@ -171,10 +190,10 @@ def _from_hub(name: str, hub: tuple[str, str | None, str] | None, what: str) -> 
         yield dict(row)
 
 
-def _records(name: str, path: Path | None, what: str) -> Iterator[dict[str, Any]]:
+def source_records(name: str, path: Path | None, what: str) -> Iterator[dict[str, Any]]:
     if path is not None:
         return read_records(path)
-    return _from_hub(name, SOURCES[name].hub, what)
+    return from_hub(name, SOURCES[name].hub, what)
 
 
 def format_number(value: float | int | str) -> str:
@@ -197,375 +216,6 @@ def split_final_answer(solution: str) -> tuple[str, str]:
     answer = m.group(1).replace(",", "").strip()
     return solution[: m.start()].strip(), answer
 
-
-# ------------------------------------------------------------------------------------------- maths
-
-
-@_register(
-    "gsm8k",
-    "maths",
-    "GSM8K JSONL: {question, answer} with <<expr=value>> steps and '#### N'",
-    hub=("openai/gsm8k", "main", "train"),
-)
-def load_gsm8k(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("gsm8k", path, "GSM8K JSONL with question and answer"):
-        question = str(rec.get("question", "")).strip()
-        rationale, answer = split_final_answer(str(rec.get("answer", "")))
-        if not question:
-            continue
-        yield SourceItem(stable_id("gsm8k", question), question, rationale, answer, "gsm8k", "maths")
-
-
-@_register(
-    "svamp",
-    "maths",
-    "SVAMP JSON/JSONL: {ID, Body, Question, Equation, Answer}",
-    hub=("ChilleD/SVAMP", None, "train"),
-)
-def load_svamp(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("svamp", path, "SVAMP JSON with Body, Question, Equation, Answer"):
-        body = str(rec.get("Body", "")).strip()
-        question = str(rec.get("Question", rec.get("question", ""))).strip()
-        task = join_body_question(body, question)
-        if not task:
-            continue
-        equation = str(rec.get("Equation", "")).strip()
-        answer = format_number(rec.get("Answer", ""))
-        item_id = str(rec.get("ID") or rec.get("id") or stable_id("svamp", task))
-        yield SourceItem(
-            item_id,
-            task,
-            f"{equation} = {answer}" if equation else "",
-            answer,
-            "svamp",
-            "maths",
-            meta={"equation": equation, "question": question, "body": body},
-        )
-
-
 def join_body_question(body: str, question: str) -> str:
     """``Body Question`` as the evaluation harness poses SVAMP (and ASDiv) tasks."""
     return f"{body.strip()} {question.strip()}".strip()
-
-
-@_register(
-    "asdiv",
-    "maths",
-    "ASDiv XML (<Problem><Body/><Question/><Answer/><Formula/>) or JSON/JSONL",
-    hub=("EleutherAI/asdiv", None, "validation"),
-)
-def load_asdiv(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    if path is not None and path.suffix == ".xml":
-        records: Iterable[dict[str, Any]] = _asdiv_xml(path)
-    else:
-        records = _records("asdiv", path, "ASDiv.xml or a JSONL with body, question, answer, formula")
-    for rec in records:
-        body = str(rec.get("Body", rec.get("body", ""))).strip()
-        question = str(rec.get("Question", rec.get("question", ""))).strip()
-        task = join_body_question(body, question)
-        formula = str(rec.get("Formula", rec.get("formula", ""))).strip()
-        raw_answer = str(rec.get("Answer", rec.get("answer", ""))).strip()
-        answer = re.sub(r"\s*\(.*\)\s*$", "", raw_answer).strip()  # "9 (apples)" -> "9"
-        item_id = str(rec.get("ID") or rec.get("id") or stable_id("asdiv", task))
-        yield SourceItem(
-            item_id,
-            task,
-            formula,
-            answer,
-            "asdiv",
-            "maths",
-            meta={
-                "formula": formula,
-                "question": question,
-                "body": body,
-                "type": rec.get("Solution-Type", rec.get("solution_type", "")),
-            },
-        )
-
-
-def _asdiv_xml(path: Path) -> Iterator[dict[str, Any]]:
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise ConfigError(f"{path}: not ASDiv XML ({exc})") from exc
-    for prob in root.iter("Problem"):
-        rec: dict[str, Any] = {"ID": prob.get("ID", "")}
-        for child in prob:
-            rec[child.tag] = (child.text or "").strip()
-        yield rec
-
-
-@_register(
-    "gsm_symbolic",
-    "maths",
-    "reasoning-gym's gsm_symbolic generator (seeded; answer_cot worked steps)",
-    offline=True,
-)
-def load_gsm_symbolic(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    if path is not None:
-        records: Iterable[dict[str, Any]] = read_records(path)
-        prefix = "gsm_symbolic"
-    else:
-        if importlib.util.find_spec("reasoning_gym") is None:
-            raise ConfigError(
-                "source 'gsm_symbolic' is generated by reasoning-gym, which is not installed: "
-                "pip install reasoning-gym (or pip install 'lumos-agents[eval]')"
-            )
-        import reasoning_gym
-
-        size = limit if limit is not None else 1000
-        records = reasoning_gym.create_dataset("gsm_symbolic", size=size, seed=seed)
-        prefix = f"gsm_symbolic-s{seed}"
-    for n, rec in enumerate(records):
-        meta = dict(rec.get("metadata") or {})
-        question = str(rec.get("question", "")).strip()
-        rationale, answer = split_final_answer(str(meta.get("answer_cot", "")))
-        answer = str(rec.get("answer", answer)).strip() or answer
-        item_id = str(rec.get("id") or f"{prefix}-{meta.get('source_index', n)}")
-        yield SourceItem(
-            item_id,
-            question,
-            rationale,
-            answer,
-            "gsm_symbolic",
-            "maths",
-            meta={"variables": meta.get("variables", {})},
-        )
-
-
-_BOXED = re.compile(r"\\boxed\s*\{")
-
-
-def last_boxed(text: str) -> str:
-    """The content of the last ``\\boxed{...}`` (nested braces allowed), or ''."""
-    starts = [m.end() for m in _BOXED.finditer(text)]
-    if not starts:
-        return ""
-    i = start = starts[-1]
-    depth = 1
-    while i < len(text) and depth:
-        depth += {"{": 1, "}": -1}.get(text[i], 0)
-        i += 1
-    return text[start : i - 1].strip() if depth == 0 else ""
-
-
-@_register(
-    "math",
-    "maths",
-    "MATH ({problem, level, type, solution} with \\boxed{}) or PRM800K JSONL",
-    hub=("EleutherAI/hendrycks_math", "algebra", "train"),
-)
-def load_math(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("math", path, "MATH JSON files or PRM800K JSONL"):
-        if isinstance(rec.get("question"), dict):  # PRM800K: {"question": {...}, "label": {...}}
-            q = rec["question"]
-            problem = str(q.get("problem", "")).strip()
-            solution = str(q.get("ground_truth_solution") or "")
-            if not solution:
-                steps = [s.get("text", "") for s in (q.get("pre_generated_steps") or [])]
-                solution = "\n".join(steps)
-            answer = str(q.get("ground_truth_answer") or last_boxed(solution)).strip()
-            source = "prm800k"
-        else:
-            problem = str(rec.get("problem", "")).strip()
-            solution = str(rec.get("solution", "")).strip()
-            answer = str(rec.get("answer") or last_boxed(solution)).strip()
-            source = "math"
-        if not problem:
-            continue
-        item_id = str(rec.get("unique_id") or rec.get("id") or stable_id(source, problem))
-        yield SourceItem(
-            item_id,
-            problem,
-            solution,
-            answer,
-            source,
-            "maths",
-            meta={"level": rec.get("level", ""), "type": rec.get("type", ""), "format": source},
-        )
-
-
-SOURCES["prm800k"] = SourceSpec("prm800k", "maths", load_math, "PRM800K JSONL (phase1/phase2 files)")
-
-
-# ------------------------------------------------------------------------------------------ complex QA
-
-
-def fanoutqa_dev_file() -> Path | None:
-    """The FanOutQA dev set inside the installed ``fanoutqa`` package, found without importing it."""
-    spec = importlib.util.find_spec("fanoutqa")  # found without importing it (its imports are heavy)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "fanout-final-dev.json"
-    return path if path.is_file() else None
-
-
-def render_answer(answer: Any) -> str:
-    """A FanOutQA answer (text, number, list or mapping) as one line of text."""
-    if isinstance(answer, dict):
-        return "; ".join(f"{k}: {render_answer(v)}" for k, v in answer.items())
-    if isinstance(answer, list | tuple):
-        return ", ".join(render_answer(v) for v in answer)
-    if isinstance(answer, float | int) and not isinstance(answer, bool):
-        return format_number(answer)
-    return str(answer).strip()
-
-
-def _fanout_rationale(nodes: list[dict[str, Any]], depth: int = 0) -> list[str]:
-    lines = []
-    for node in nodes:
-        lines.append(f"{'  ' * depth}{node.get('question', '').strip()} {render_answer(node.get('answer'))}")
-        lines.extend(_fanout_rationale(node.get("decomposition") or [], depth + 1))
-    return lines
-
-
-@_register(
-    "fanoutqa",
-    "complex_qa",
-    "FanOutQA dev JSON (decomposition trees of sub-questions with evidence pages)",
-    offline=True,
-)
-def load_fanoutqa(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    if path is None:
-        path = fanoutqa_dev_file()
-        if path is None:
-            raise ConfigError(
-                "source 'fanoutqa': the dev set ships inside the fanoutqa package, which is not installed "
-                "(pip install --no-deps fanoutqa), or pass --data fanout-final-dev.json"
-            )
-    for rec in read_records(path):
-        question = str(rec.get("question", "")).strip()
-        if not question:
-            continue
-        tree = rec.get("decomposition") or []
-        yield SourceItem(
-            str(rec.get("id") or stable_id("fanoutqa", question)),
-            question,
-            "\n".join(_fanout_rationale(tree)),
-            render_answer(rec.get("answer", "")),
-            "fanoutqa",
-            "complex_qa",
-            meta={"decomposition": tree, "answer": rec.get("answer")},
-        )
-
-
-@_register(
-    "musique",
-    "complex_qa",
-    "MuSiQue JSONL (question_decomposition with supporting paragraphs)",
-    hub=("bdsaglam/musique", "answerable", "train"),
-)
-def load_musique(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("musique", path, "musique_ans_v1.0_train.jsonl"):
-        if rec.get("answerable") is False:
-            continue
-        question = str(rec.get("question", "")).strip()
-        steps = rec.get("question_decomposition") or []
-        paragraphs = {p.get("idx"): p for p in rec.get("paragraphs") or []}
-        decomposition = []
-        for step in steps:
-            para = paragraphs.get(step.get("paragraph_support_idx")) or {}
-            decomposition.append(
-                {
-                    "question": str(step.get("question", "")).strip(),
-                    "answer": str(step.get("answer", "")).strip(),
-                    "title": str(para.get("title", "")).strip(),
-                    "paragraph": str(para.get("paragraph_text", "")).strip(),
-                }
-            )
-        rationale = "\n".join(f"{d['question']} {d['answer']}" for d in decomposition)
-        yield SourceItem(
-            str(rec.get("id") or stable_id("musique", question)),
-            question,
-            rationale,
-            str(rec.get("answer", "")).strip(),
-            "musique",
-            "complex_qa",
-            meta={"decomposition": decomposition, "aliases": rec.get("answer_aliases", [])},
-        )
-
-
-@_register(
-    "strategyqa",
-    "complex_qa",
-    "StrategyQA JSON (question, answer, facts, decomposition, evidence)",
-    hub=("ChilleD/StrategyQA", None, "train"),
-)
-def load_strategyqa(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("strategyqa", path, "strategyqa_train.json"):
-        question = str(rec.get("question", "")).strip()
-        if not question:
-            continue
-        answer = rec.get("answer")
-        answer_text = ("yes" if answer else "no") if isinstance(answer, bool) else str(answer or "").strip()
-        facts = rec.get("facts") or []
-        if isinstance(facts, str):
-            facts = [facts]
-        decomposition = rec.get("decomposition") or []
-        rationale = " ".join(str(f).strip() for f in facts)
-        yield SourceItem(
-            str(rec.get("qid") or stable_id("strategyqa", question)),
-            question,
-            rationale,
-            answer_text,
-            "strategyqa",
-            "complex_qa",
-            meta={"facts": facts, "decomposition": decomposition, "evidence": rec.get("evidence") or []},
-        )
-
-
-@_register(
-    "hotpotqa",
-    "complex_qa",
-    "HotpotQA JSON (question, answer, supporting_facts, context)",
-    hub=("hotpotqa/hotpot_qa", "distractor", "train"),
-)
-def load_hotpotqa(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("hotpotqa", path, "hotpot_train_v1.1.json"):
-        question = str(rec.get("question", "")).strip()
-        if not question:
-            continue
-        support = rec.get("supporting_facts") or []
-        titles = [s[0] for s in support if isinstance(s, list | tuple) and s]
-        if isinstance(support, dict):  # the hub's layout: {"title": [...], "sent_id": [...]}
-            titles = list(support.get("title") or [])
-        yield SourceItem(
-            str(rec.get("_id") or rec.get("id") or stable_id("hotpotqa", question)),
-            question,
-            "",
-            str(rec.get("answer", "")).strip(),
-            "hotpotqa",
-            "complex_qa",
-            meta={"titles": list(dict.fromkeys(titles)), "type": rec.get("type", "")},
-        )
-
-
-# ------------------------------------------------------------------------------------------------ web
-
-
-@_register(
-    "mind2web",
-    "web",
-    "Mind2Web JSON (confirmed_task, action_reprs / actions)",
-    hub=("osunlp/Mind2Web", None, "train"),
-)
-def load_mind2web(path: Path | None, limit: int | None, seed: int) -> Iterator[SourceItem]:
-    for rec in _records("mind2web", path, "a Mind2Web train_*.json file"):
-        task = str(rec.get("confirmed_task", rec.get("task", ""))).strip()
-        if not task:
-            continue
-        reprs = [str(r) for r in rec.get("action_reprs") or []]
-        ops = []
-        for act in rec.get("actions") or []:
-            op = act.get("operation") or {}
-            ops.append({"op": str(op.get("op", "")).upper(), "value": str(op.get("value", ""))})
-        website = str(rec.get("website", "")).strip()
-        yield SourceItem(
-            str(rec.get("annotation_id") or stable_id("mind2web", task)),
-            task,
-            "\n".join(reprs),
-            reprs[-1] if reprs else "",
-            "mind2web",
-            "web",
-            meta={"action_reprs": reprs, "operations": ops, "website": website, "record": rec},
-        )

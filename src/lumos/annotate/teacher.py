@@ -37,6 +37,7 @@ import yaml
 
 from lumos.annotate.convert import ConversionError
 from lumos.annotate.sources import SourceItem
+from lumos.domain import get_domain
 from lumos.errors import ParseError
 from lumos.format.parse import parse_actions
 from lumos.format.types import Annotation
@@ -107,7 +108,7 @@ def _user_turn(task: str, rationale: str, answer: str) -> str:
 
 def build_conversation(item: SourceItem, n_examples: int = 2) -> list[Message]:
     names, lines = _tool_text(item.domain)
-    result_line = RESULT_LINE if item.domain == "complex_qa" else ""
+    result_line = RESULT_LINE if get_domain(item.domain).teacher_results else ""
     msgs: list[Message] = [
         {
             "role": "system",

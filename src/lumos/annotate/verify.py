@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from lumos.domain import get_domain
 from lumos.errors import ParseError
 from lumos.format.parse import parse_actions, parse_plan, split_top_level
 from lumos.format.types import Action, Annotation
@@ -116,7 +117,7 @@ class Verifier:
     def __init__(self, domain: str, action_time_limit: float = 5.0, execute: bool | None = None) -> None:
         self.domain = domain
         self.tools = set(domain_tools(domain))
-        self.execute = (domain == "maths") if execute is None else execute
+        self.execute = get_domain(domain).verify_by_execution if execute is None else execute
         self.action_time_limit = action_time_limit
         self._executor: Any = None
 

@@ -47,7 +47,10 @@ def command(
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
     ranker: Annotated[
         Optional[str],
-        typer.Option(help="web: ranker that replay checks each QUERY with (dense, lexical, bi-/cross-encoder:PATH)"),
+        typer.Option(
+            help="a converter's element ranker (web: replay checks each QUERY with dense, lexical, "
+            "bi-/cross-encoder:PATH)"
+        ),
     ] = None,
     unsafe_code: UnsafeCodeOption = False,
 ) -> None:
@@ -65,10 +68,6 @@ def command(
 
     spec = get_source(source)
     domain = domain or spec.domain
-    if ranker is not None:
-        import lumos.web.annotate
-
-        lumos.web.annotate.DEFAULT_RANKER = ranker
     if concurrency < 1:
         raise ConfigError("--concurrency must be at least 1")
     model: Model | None = None
@@ -106,6 +105,7 @@ def command(
         teacher_config=config,
         teacher_name=teacher or "",
         progress=progress,
+        convert_options={"ranker": ranker} if ranker is not None else None,
     )
     console = Console()
     reasons = ", ".join(f"{k} {v}" for k, v in summary.reasons.most_common()) or "none"

@@ -16,9 +16,8 @@ def build_command(
     inputs: Annotated[
         Optional[list[Path]],
         typer.Argument(
-            help="annotation folders (lumos annotate --out), or a folder of them (--domain web: default the "
-            "Mind2Web demo set, annotated teacher-free, and MiniWoB++ scripted demonstrations, both into "
-            "OUT/annotations)"
+            help="annotation folders (lumos annotate --out), or a folder of them (default for a --domain with "
+            "demonstrations of its own, such as web: those, annotated into OUT/annotations)"
         ),
     ] = None,
     exclude: Annotated[
@@ -59,15 +58,17 @@ def build_command(
     from lumos.errors import ConfigError
 
     modules = module or MODULES
-    if domain == "web":  # web annotations have no answer: the planner and grounder, both formulations
-        modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
-        if not inputs:
-            from lumos.web.annotate import web_demo_inputs
-            from lumos.web.miniwob.solver import miniwob_demo_inputs
+    if domain != "all":
+        from lumos.domain import get_domain
 
-            inputs = [*web_demo_inputs(out), *miniwob_demo_inputs(out)]
+        chosen = get_domain(domain)
+        if chosen.answerless:  # annotations without an answer: the planner and grounder, both formulations
+            modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
+        if not inputs and chosen.demo_inputs:
+            inputs = chosen.load("demo_inputs")(out)
     if not inputs:
-        raise ConfigError("give annotation folders (lumos annotate --out); only --domain web has built-in ones")
+        raise ConfigError("give annotation folders (lumos annotate --out); only a domain with demonstrations "
+                          "of its own (such as --domain web) has built-in ones")
     report = build(
         inputs,
         out,

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-from typing import Annotated, Optional
-
 import typer
+
+from lumos.domain import domains
+from lumos.registry import load_attr
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 
 
-@app.command("webshop")
-def webshop(
-    actions: Annotated[
-        Optional[list[str]],
-        typer.Argument(help="actions in order: 'search[red running shoes]', 'click[b0abc12345]', 'click[buy now]'"),
-    ] = None,
-    data: Annotated[
-        Optional[Path],
-        typer.Option(help="folder with WebShop's items_shuffle*.json, items_ins_v2*.json, items_human_ins.json "
-                     "(default: lumos's demo shop)"),
-    ] = None,
-    goal: Annotated[int, typer.Option(help="the N-th human instruction, in file order, from 0")] = 0,
-    synthetic: Annotated[bool, typer.Option(help="address the synthetic goals (items_ins_v2) instead")] = False,
-    seed: Annotated[int, typer.Option(help="seed of ranged prices and drawn price caps")] = 0,
-) -> None:
-    """WebShop: one JSON line per action on standard output: action, observation, reward, done, valid (an invalid
-    action changes nothing) and the page's clickables. The goal and start page go to standard error (to standard
-    output when no action is given)."""
-    from lumos.web.webshop.env import open_shop
-    from lumos.web.webshop.goals import select_goal
+def _register() -> None:
+    """One sub-command per domain that has an ``env`` command (``lumos env webshop ...``)."""
+    for name in domains.names():
+        try:
+            target = domains.get(name).commands.get("env")
+        except Exception:  # a broken plug-in must not break the CLI
+            continue
+        if target:
+            command = load_attr(target)
+            app.command(name, help=command.__doc__)(command)
 
-    shop = open_shop(str(data) if data else None, seed=seed)
-    chosen = select_goal(shop.goals("synthetic" if synthetic else "human"), goal)
-    env = shop.env(chosen)
-    start = {"goal": chosen.id, "instruction": chosen.instruction, "observation": env.observation,
-             "clickables": env.clickables}
-    print(json.dumps(start), file=sys.stdout if not actions else sys.stderr)
-    for action in actions or []:
-        result = env.step(action)
-        print(json.dumps({"action": action, **result.as_dict(), "clickables": env.clickables}))
+
+_register()

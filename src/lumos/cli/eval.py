@@ -10,11 +10,23 @@ from typing import Annotated, Any, Optional
 import typer
 
 from lumos.cli.options import (
+    BackendOption,
+    BaseUrlOption,
+    ConfigOption,
+    ExamplesOption,
+    GroundAdapterOption,
     GroundBaseUrlOption,
+    GroundModelOption,
+    IndexOption,
+    MaxRoundsOption,
+    ModelOption,
+    PlanAdapterOption,
+    PlanModelOption,
     QABackendOption,
     QABaseUrlOption,
     QAModelOption,
     StyleOption,
+    TrainedOption,
     UnsafeCodeOption,
 )
 
@@ -22,9 +34,7 @@ METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat o
 
 
 def command(
-    benchmark: Annotated[
-        str, typer.Argument(help="gsm8k, svamp, hotpotqa, strategyqa, gsm_symbolic, fanoutqa")
-    ],
+    benchmark: Annotated[str, typer.Argument(help="a benchmark of any domain (`lumos domains` lists them)")],
     method: Annotated[list[str], typer.Option(help=METHOD_HELP)] = ["lumos-iterative"],  # noqa: B006
     out: Annotated[
         Path, typer.Option(help="run directory (DIR/<benchmark>-<method> when several methods)")
@@ -35,34 +45,21 @@ def command(
     limit: Annotated[Optional[int], typer.Option(help="evaluate the first N examples")] = None,
     seed: Annotated[int, typer.Option(help="seed for generated benchmarks and sampling")] = 0,
     batch_size: Annotated[int, typer.Option(help="examples sent to the model together")] = 32,
-    backend: Annotated[
-        str, typer.Option(help="auto (fastest installed engine), hf, llamacpp, openai, fake, or a plugin")
-    ] = "auto",
-    model: Annotated[
-        Optional[str], typer.Option(help="one model for every module (default: the embedded model)")
-    ] = None,
-    plan_model: Annotated[Optional[str], typer.Option(help="planning module model")] = None,
-    ground_model: Annotated[Optional[str], typer.Option(help="grounding module model")] = None,
-    plan_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for planning")] = None,
-    ground_adapter: Annotated[Optional[str], typer.Option(help="LoRA adapter for grounding")] = None,
+    backend: BackendOption = "auto",
+    model: ModelOption = None,
+    plan_model: PlanModelOption = None,
+    ground_model: GroundModelOption = None,
+    plan_adapter: PlanAdapterOption = None,
+    ground_adapter: GroundAdapterOption = None,
     adapter: Annotated[
         Optional[str], typer.Option(help="LoRA adapter of the single model of direct, cot, integrated")
     ] = None,
-    trained: Annotated[
-        bool,
-        typer.Option(help="lumos methods: use the shipped trained adapters (--no-trained: few-shot base)"),
-    ] = True,
-    base_url: Annotated[Optional[str], typer.Option(help="openai backend: server URL; several comma-separated, or @FILE (one a line), share the requests")] = None,
+    trained: TrainedOption = True,
+    base_url: BaseUrlOption = None,
     ground_base_url: GroundBaseUrlOption = None,
-    examples: Annotated[
-        Optional[int],
-        typer.Option(help="in-context demonstrations (default: 3 for an untrained model, else 0)"),
-    ] = None,
-    max_rounds: Annotated[Optional[int], typer.Option(help="most subgoals in Lumos-I")] = None,
-    index: Annotated[
-        Optional[Path],
-        typer.Option(help="complex_qa: search index directory (default: the built-in offline index)"),
-    ] = None,
+    examples: ExamplesOption = None,
+    max_rounds: MaxRoundsOption = None,
+    index: IndexOption = None,
     judge_model: Annotated[
         Optional[str], typer.Option(help="hotpotqa: model judging answers CORRECT/INCORRECT")
     ] = None,
@@ -73,7 +70,7 @@ def command(
     label: Annotated[
         Optional[str], typer.Option(help="name of the model set-up in reports (default: derived)")
     ] = None,
-    config: Annotated[Optional[Path], typer.Option(help="YAML file of settings; flags override it")] = None,
+    config: ConfigOption = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
     tasks: Annotated[
         Optional[str], typer.Option(help="miniwob: comma-separated task names (default: all)")
@@ -220,7 +217,7 @@ def command(
             options = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
-                progress, options,
+                progress, options, style=prompt_style,
             )
             result = get_runner(bench)(run)
             console.print(

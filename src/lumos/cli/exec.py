@@ -16,6 +16,7 @@ from typing import Any, TextIO
 import typer
 
 from lumos.cli.options import UnsafeCodeOption
+from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import ConfigError
 
 
@@ -23,7 +24,7 @@ def command(
     source: str = typer.Argument(
         ..., help="A JSONL file of {\"actions\": [...]} lines, '-' for stdin, or a program."
     ),
-    domain: str = typer.Option("maths", "--domain", "-d", help="The tool set to execute with."),
+    domain: str = typer.Option(DEFAULT_DOMAIN, "--domain", "-d", help="The tool set to execute with."),
     time_limit: float = typer.Option(5.0, "--time-limit", min=0.1, help="Seconds allowed for each action."),
     unsafe_code: UnsafeCodeOption = False,
 ) -> None:

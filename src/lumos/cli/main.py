@@ -16,6 +16,7 @@ app = typer.Typer(
 def _register() -> None:
     from lumos.cli import annotate as annotate_cmd
     from lumos.cli import data as data_cmd
+    from lumos.cli import domains as domains_cmd
     from lumos.cli import env as env_cmd
     from lumos.cli import eval as eval_cmd
     from lumos.cli import exec as exec_cmd
@@ -27,6 +28,7 @@ def _register() -> None:
     app.command("exec", help=exec_cmd.__doc__)(exec_cmd.command)
     app.command("eval", help=eval_cmd.__doc__)(eval_cmd.command)
     app.command("report", help=report.__doc__)(report.command)
+    app.command("domains", help=domains_cmd.__doc__)(domains_cmd.command)
     app.command("view", help=view_cmd.__doc__)(view_cmd.command)
     app.command("annotate", help=annotate_cmd.__doc__)(annotate_cmd.command)
     app.add_typer(data_cmd.app, name="data", help=data_cmd.__doc__)

@@ -11,13 +11,58 @@ import typer
 import yaml
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.domain import DEFAULT_DOMAIN, get_domain
 from lumos.errors import ConfigError
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle, pick_style
 
 FEW_SHOT_DEFAULT = 3
 
-# Options shared by `lumos run` and `lumos eval`.
+
+# Options shared by `lumos run` and `lumos eval` (one declaration, one help text each).
+
+
+def _agent_help(name: str) -> str:
+    """The help of an AgentConfig field (its dataclass metadata)."""
+    return next(f.metadata.get("help", "") for f in fields(AgentConfig) if f.name == name)
+
+
+BackendOption = Annotated[
+    str,
+    typer.Option(help="model backend: auto (the fastest installed engine), hf, llamacpp, openai, fake, or a plugin"),
+]
+ModelOption = Annotated[
+    Optional[str], typer.Option(help="one model for every module (default: the embedded model)")
+]
+PlanModelOption = Annotated[Optional[str], typer.Option(help="planning module model")]
+GroundModelOption = Annotated[Optional[str], typer.Option(help="grounding module model")]
+PlanAdapterOption = Annotated[
+    Optional[str], typer.Option(help="LoRA adapter for planning (PEFT folder; llamacpp also GGUF)")
+]
+GroundAdapterOption = Annotated[
+    Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
+]
+BaseUrlOption = Annotated[
+    Optional[str],
+    typer.Option(help="openai backend: server URL; several comma-separated, or @FILE (one a line), share the requests"),
+]
+TrainedOption = Annotated[
+    bool,
+    typer.Option(help="Lumos modules: use the trained adapters shipped with lumos (--no-trained: the base model, "
+                 "few-shot)"),
+]
+ExamplesOption = Annotated[
+    Optional[int],
+    typer.Option(help=f"{_agent_help('n_examples')} (default: {FEW_SHOT_DEFAULT} for an untrained model, else 0)"),
+]
+MaxRoundsOption = Annotated[Optional[int], typer.Option(help=_agent_help("max_rounds"))]
+IndexOption = Annotated[
+    Optional[Path],
+    typer.Option(help="search index directory of a domain's retrieval tools (default: the built-in offline index)"),
+]
+ConfigOption = Annotated[
+    Optional[Path], typer.Option(help="YAML file of AgentConfig settings (and model names); flags override it")
+]
 StyleOption = Annotated[
     Optional[str],
     typer.Option(
@@ -27,7 +72,7 @@ StyleOption = Annotated[
 ]
 QAModelOption = Annotated[
     Optional[str],
-    typer.Option(help="complex_qa: a separate model for the QA tool (default: the planner's model)"),
+    typer.Option(help="a separate model for the QA tool, where a domain has one (default: the planner's model)"),
 ]
 QABackendOption = Annotated[
     Optional[str],
@@ -115,7 +160,7 @@ def resolve_models(
     ground_adapter: str | None,
     base_url: str | None,
     *,
-    domain: str = "maths",
+    domain: str = DEFAULT_DOMAIN,
     formulation: str = "iterative",
     use_shipped: bool = True,
 ) -> ModelSetup:
@@ -218,7 +263,7 @@ def build_agent(
     ground_base_url: str | None = None,
 ) -> Agent:
     file_values = load_config_file(config_file)
-    domain = overrides.get("domain") or file_values.get("domain", "maths")
+    domain = overrides.get("domain") or file_values.get("domain", DEFAULT_DOMAIN)
     formulation = overrides.get("formulation") or file_values.get("formulation", "iterative")
     model = model or file_values.get("model")
     plan_model = plan_model or file_values.get("plan_model")
@@ -243,11 +288,11 @@ def build_agent(
         overrides = {**overrides, "n_examples": FEW_SHOT_DEFAULT if untrained else 0}
     config = agent_config(file_values, overrides)
     qa_model = (qa or QAModelOptions()).load(backend, base_url) or planner
-    if config.domain == "miniwob":
-        from lumos.web.miniwob.evaluate import miniwob_agent
-
-        return miniwob_agent(planner, grounder, config, style=prompt_style)
     tool_options = tool_options_for(config.domain, index, qa_model)
+    make_agent = get_domain(config.domain).load("make_agent")
+    if make_agent is not None:  # a domain that builds its agent itself (e.g. one that stops when the page ends)
+        agent: Agent = make_agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
+        return agent
     return Agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
 
 
@@ -282,9 +327,10 @@ class QAModelOptions:
 
 
 def tool_options_for(domain: str, index: Path | None, qa_model: Model) -> dict[str, Any]:
-    """Shared, loaded-once resources for the tools of ``domain`` (the QA domain's index and answer model)."""
-    if domain != "complex_qa":
+    """Shared, loaded-once resources for the tools of ``domain`` (its ``tool_options`` hook: e.g. the QA
+    domain's index and answer model)."""
+    hook = get_domain(domain).load("tool_options")
+    if hook is None:
         return {}
-    from lumos.retrieval.index import default_index, open_index
-
-    return {"index": open_index(index) if index else default_index(), "qa_model": qa_model}
+    options: dict[str, Any] = hook(index=index, qa_model=qa_model)
+    return options

@@ -9,6 +9,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
+from lumos.domain import DEFAULT_DOMAIN
+
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 TEMPLATES = ("auto", "tulu", "native")
@@ -38,7 +40,7 @@ def read_history(path: Path | None) -> dict[str, list[str]]:
 def render_text(messages: list[Any], template: str, model: str | None) -> str:
     """The conversation as the model reads it: Tulu turns, or the chat template of ``model``'s tokenizer
     (default: the embedded model's)."""
-    from lumos.prompts.templates import render_conversation, render_tulu
+    from lumos.models.templates import render_conversation, render_tulu
 
     if template == "tulu":
         return render_tulu(messages)
@@ -56,7 +58,7 @@ def render_command(
     task: Annotated[str, typer.Option(help="the task text")],
     module: Annotated[str, typer.Option(help="plan or ground")] = "plan",
     formulation: Annotated[str, typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")] = "iterative",
-    domain: Annotated[str, typer.Option(help="maths, complex_qa, web, ...")] = "maths",
+    domain: Annotated[str, typer.Option(help="task domain (see `lumos domains`)")] = DEFAULT_DOMAIN,
     style: Annotated[
         Optional[str],
         typer.Option(help="prompt style: lumos, reference, or a YAML file (default: from --model, else lumos)"),

@@ -45,8 +45,6 @@ MODULES = (
 )
 
 ALL_DOMAINS = "all"
-DOMAIN_GROUPS = {"web": ("web", "miniwob")}
-"""``--domain web`` also takes MiniWoB++ demonstrations (same tools; their prompts show the page state)."""
 
 # Boilerplate that some generators append to questions; ignored when comparing questions.
 _BOILERPLATE = [
@@ -295,10 +293,11 @@ def build(
     unknown = [m for m in modules if m not in MODULES]
     if unknown:
         raise ConfigError(f"unknown modules {unknown}; choose from: {', '.join(MODULES)}")
-    if domain != ALL_DOMAINS:
-        from lumos.tools.base import registry
+    wanted: tuple[str, ...] = ()
+    if domain != ALL_DOMAINS:  # a domain's data also takes the domains it names (e.g. web: MiniWoB++'s, same tools)
+        from lumos.domain import get_domain
 
-        registry.domain(domain)  # a ConfigError naming the known domains
+        wanted = (domain, *get_domain(domain).data_domains)
     weights = dict(weights or {})
     out_dir = Path(out)
     report = BuildReport(out_dir)
@@ -315,7 +314,7 @@ def build(
     kept: dict[str, list[tuple[Annotation, dict[str, list[Message]]]]] = defaultdict(list)
     for a in read_annotations(annotation_files(inputs)):
         report.read += 1
-        if domain != ALL_DOMAINS and a.domain not in DOMAIN_GROUPS.get(domain, (domain,)):
+        if domain != ALL_DOMAINS and a.domain not in wanted:
             report.other_domain[a.domain] += 1
             continue
         key = normalize_question(a.task)

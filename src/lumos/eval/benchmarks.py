@@ -1,20 +1,16 @@
-"""Benchmark specifications (``benchmarks.yaml``) and loading their examples."""
+"""Benchmark specifications (each domain's ``benchmarks.yaml``) and loading their examples."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from lumos.errors import ConfigError
+from lumos.registry import load_attr
 
 
 @dataclass(frozen=True)
@@ -47,14 +43,17 @@ class Example:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-@cache
 def benchmarks() -> dict[str, Benchmark]:
-    text = resources.files("lumos.eval").joinpath("benchmarks.yaml").read_text()
-    specs = yaml.safe_load(text)
-    return {
-        name: Benchmark(name=name, **{**spec, "metrics": tuple(spec["metrics"])})
-        for name, spec in specs.items()
-    }
+    """Every domain's benchmarks by name."""
+    from lumos.domain import domains
+
+    table: dict[str, Benchmark] = {}
+    for domain in domains.all():
+        for name, spec in domain.benchmark_specs.items():
+            if name in table:
+                raise ConfigError(f"benchmark {name!r} is defined by both {table[name].domain} and {domain.name}")
+            table[name] = Benchmark(name=name, **{**spec, "metrics": tuple(spec["metrics"])})
+    return table
 
 
 def get_benchmark(name: str) -> Benchmark:
@@ -142,33 +141,9 @@ def _from_hub(bench: Benchmark) -> Iterator[dict[str, Any]]:
 
 
 def _from_package(bench: Benchmark, seed: int, limit: int | None) -> Iterator[dict[str, Any]]:
-    spec = bench.package
-    if spec["loader"] == "reasoning_gym":
-        try:
-            import reasoning_gym
-        except ImportError as exc:
-            raise ConfigError(f"{bench.name} needs reasoning-gym: pip install 'lumos-agents[eval]'") from exc
-        size = max(limit or 0, int(spec.get("size", 500)))
-        # Seeds below 10**6 are left to training data (lumos annotate), so the two never draw the same items.
-        ds = reasoning_gym.create_dataset(spec["dataset"], size=size, seed=10**6 + seed)
-        for i, entry in enumerate(ds):
-            yield {"id": f"{bench.name}-{seed}-{i}", "question": entry["question"], "answer": entry["answer"]}
-    elif spec["loader"] == "fanoutqa":
-        from lumos.annotate.sources import fanoutqa_dev_file
-
-        path = fanoutqa_dev_file()
-        if path is None:
-            raise ConfigError(
-                f"{bench.name} needs the fanoutqa package's dev set: pip install --no-deps fanoutqa"
-            )
-        from lumos.annotate.complex_qa import fanoutqa_split
-
-        # Only the evaluation split: the other questions may be in the shipped complex-QA adapters' data.
-        questions = [q for q in json.loads(path.read_text()) if fanoutqa_split(q["id"]) == "eval"]
-        order = list(range(len(questions)))
-        random.Random(seed).shuffle(order)
-        for i in order:
-            q = questions[i]
-            yield {"id": q["id"], "question": q["question"], "answer": q["answer"]}
-    else:
-        raise ConfigError(f"{bench.name}: unknown package loader {spec['loader']!r}")
+    """Rows from the spec's ``package: {loader: "module:function", ...}``: ``function(bench, seed, limit)``."""
+    loader = str(bench.package.get("loader", ""))
+    if ":" not in loader:
+        raise ConfigError(f"{bench.name}: package loader {loader!r} must be 'module:function'")
+    rows: Iterator[dict[str, Any]] = load_attr(loader)(bench, seed, limit)
+    return rows

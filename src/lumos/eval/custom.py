@@ -18,6 +18,7 @@ from lumos.agent.agent import AgentConfig
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import Benchmark
 from lumos.models.base import Model
+from lumos.prompts.modules import PromptStyle
 
 
 @dataclass
@@ -38,6 +39,8 @@ class MethodRun:
     progress: bool = True
     options: dict[str, Any] = field(default_factory=dict)
     """Benchmark-specific flags (``tasks``, ``suite``, ``episodes``, ``ranker``...); None when not given."""
+    style: PromptStyle | None = None
+    """The prompt style chosen (``--style``, ``--prompts``): every module prompt of the run is in it."""
 
 
 Runner = Callable[[MethodRun], dict[str, Any]]

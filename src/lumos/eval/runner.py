@@ -114,9 +114,7 @@ def run_evaluation(
     ids = [ex.id for ex in examples]
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{bench.name}: example ids are not unique")
-    _check_same_run(out_dir, config)
-    store = PredictionStore(out_dir)
-    (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    store = open_run(out_dir, config)
     todo = [ex for ex in examples if ex.id not in store.done]
     stats = RunStats(resumed_from=len(examples) - len(todo))
     started = time.perf_counter()
@@ -163,8 +161,7 @@ def run_evaluation(
         _rewrite(store.path, store.records)
     _add_earlier_timings(out_dir / "metrics.json", stats)
     result = summarise(bench, records, stats, config)
-    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2))
-    (out_dir / "report.md").write_text(render_report(bench, result, records))
+    write_results(out_dir, result, render_report(bench, result, records))
     return result
 
 
@@ -181,7 +178,23 @@ def _add_earlier_timings(path: Path, stats: RunStats) -> None:
     stats.model_before = float(old.get("model_seconds", 0.0) or 0.0)
 
 
-def _check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
+def open_run(out_dir: Path, config: dict[str, Any]) -> PredictionStore:
+    """Start or resume the run in ``out_dir``: refuse another run's directory, write ``config.json``, and
+    return the store of the predictions already made (its ``done`` ids are skipped)."""
+    check_same_run(out_dir, config)
+    store = PredictionStore(out_dir)
+    (out_dir / "config.json").write_text(json.dumps(config, indent=2, default=str))
+    return store
+
+
+def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = None) -> None:
+    """``metrics.json`` (and ``report.md``) of a finished run."""
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if report is not None:
+        (out_dir / "report.md").write_text(report)
+
+
+def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
     """Resuming into a directory of another benchmark or method would mix two runs' predictions."""
     path = out_dir / "config.json"
     if not path.exists():

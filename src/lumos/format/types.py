@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from lumos.domain import DEFAULT_DOMAIN
+
 Module = Literal["plan", "ground", "execute"]
 
 
@@ -81,7 +83,7 @@ class Trajectory(BaseModel):
 
     task: str
     id: str = ""
-    domain: str = "maths"
+    domain: str = DEFAULT_DOMAIN
     formulation: Literal["iterative", "onetime"] = "iterative"
     steps: list[Step] = Field(default_factory=list)
     answer: str | None = None
@@ -143,6 +145,6 @@ class Annotation(BaseModel):
     actions: list[str]
     results: list[str] = Field(default_factory=list)
     rationale: str = ""
-    domain: str = "maths"
+    domain: str = DEFAULT_DOMAIN
     source: str = ""
     id: str = ""

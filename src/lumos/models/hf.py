@@ -23,7 +23,7 @@ from typing import Any, Literal
 from lumos.errors import BackendError, ConfigError, require
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
 from lumos.models.default import DEFAULT_MODEL, is_default_name, resolve_default
-from lumos.prompts.templates import pick_template, render_conversation
+from lumos.models.templates import pick_template, render_conversation
 
 logger = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ import httpx
 
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
-from lumos.prompts.templates import defuse_markers, render_tulu
+from lumos.models.templates import defuse_markers, render_tulu
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_API_STOPS = 4  # OpenAI rejects more; the rest are applied locally

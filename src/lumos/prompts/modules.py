@@ -22,6 +22,7 @@ from pathlib import Path
 
 import yaml
 
+from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import ConfigError
 from lumos.format.parse import GO_ON_SENTENCE, STOP_SENTENCE
 from lumos.format.types import Annotation
@@ -35,10 +36,18 @@ OWN_STYLE = "lumos"
 
 
 def _own_result() -> dict[str, str]:
-    return {
-        "default": "The result of Subgoal {index} is {result}. Should we stop planning?",
-        "web": "Subgoal {index} is done: we have already {done}. Should we stop planning?",
-    }
+    return {"default": "The result of Subgoal {index} is {result}. Should we stop planning?"}
+
+
+def _domain_texts(style_name: str) -> dict[str, dict[str, str]]:
+    """Prompt field -> domain -> text: what each domain's ``styles.yaml`` says for ``style_name``."""
+    from lumos.domain import domains
+
+    out: dict[str, dict[str, str]] = {}
+    for domain in domains.names():
+        for name, text in domains.get(domain).styles.get(style_name, {}).items():
+            out.setdefault(name, {})[domain] = text
+    return out
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,8 @@ class PromptStyle:
 
     ``{...}`` fields are filled in by the builders. A field may hold one text, or texts by domain with
     ``default`` for the rest (a domain with no text and no default gets nothing: e.g. only complex QA shows
-    earlier results to the grounder). The defaults here are lumos's own style.
+    earlier results to the grounder). The defaults here are lumos's own style. Each domain's ``styles.yaml``
+    adds its texts to the style of the same name (a style file's own text for a domain wins).
     """
 
     name: str = OWN_STYLE
@@ -78,7 +88,7 @@ class PromptStyle:
     ground_task: Text = "Task: {task}"
     ground_subgoal: Text = "Subgoal to be grounded: {subgoal}"
     ground_subgoals: Text = "Subgoals to be grounded: {subgoals}"
-    ground_context: Text = field(default_factory=lambda: {"complex_qa": " Results so far: {results}."})
+    ground_context: Text = field(default_factory=dict)
     """Added to a later grounder turn: ``{results}`` holds one ``ground_context_item`` per earlier subgoal."""
     ground_context_item: Text = "Subgoal {index} gave {result}"
     ground_context_sep: Text = "; "
@@ -95,6 +105,13 @@ class PromptStyle:
     )
 
     def __post_init__(self) -> None:
+        field_names = {f.name for f in fields(self)}
+        for name, by_domain in _domain_texts(self.name).items():
+            if name not in field_names or name in ("name", "template", "data_format"):
+                raise ConfigError(f"a domain's styles.yaml names {name!r}, which is no prompt field")
+            value = getattr(self, name)
+            merged = {**({"default": value} if isinstance(value, str) else value), **by_domain}
+            object.__setattr__(self, name, merged)
         if self.template not in ("", "tulu"):
             raise ConfigError(f"style {self.name!r}: template must be 'tulu' or empty, not {self.template!r}")
         if self.data_format not in ("lumos", "released"):
@@ -130,7 +147,11 @@ class PromptStyle:
             else:
                 raise ConfigError(f"{path}: {key} must be a text or a mapping of domain: text")
         values.setdefault("name", Path(path).stem)
-        return replace(base or cls(), **values)  # type: ignore[arg-type]
+        style = replace(base or cls(), **values)  # type: ignore[arg-type]
+        for key, value in values.items():  # what the file says for a domain wins over the domain's own text
+            if isinstance(value, dict):
+                object.__setattr__(style, key, {**getattr(style, key), **value})
+        return style
 
 
 def style_names() -> list[str]:
@@ -191,13 +212,11 @@ def done_phrase(subgoal: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-@cache
 def load_examples(domain: str) -> tuple[Annotation, ...]:
-    """The in-context demonstrations shipped for ``domain`` (none for a domain without a file)."""
-    path = resources.files("lumos.prompts").joinpath("examples", f"{domain}.yaml")
-    if not path.is_file():
-        return ()
-    return tuple(Annotation(domain=domain, **item) for item in yaml.safe_load(path.read_text()))
+    """The in-context demonstrations of ``domain`` (its ``examples.yaml``; none without one)."""
+    from lumos.domain import get_domain
+
+    return tuple(Annotation(domain=domain, **item) for item in get_domain(domain).examples)
 
 
 def _subgoal(index: int, text: str) -> str:
@@ -207,7 +226,7 @@ def _subgoal(index: int, text: str) -> str:
 class ModulePrompts:
     """Builds module conversations for one domain, optionally preceded by ``n_examples`` demonstrations."""
 
-    def __init__(self, domain: str = "maths", style: PromptStyle | None = None, n_examples: int = 0) -> None:
+    def __init__(self, domain: str = DEFAULT_DOMAIN, style: PromptStyle | None = None, n_examples: int = 0) -> None:
         self.domain = domain
         self.style = style or PromptStyle()
         examples = load_examples(domain)

@@ -91,7 +91,7 @@ def fts_query(query: str) -> str | None:
     return " OR ".join(f'"{t}"' for t in terms) if terms else None
 
 
-def _check_fts5(conn: sqlite3.Connection) -> None:
+def check_fts5(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("CREATE VIRTUAL TABLE temp._lumos_probe USING fts5(x)")
         conn.execute("DROP TABLE temp._lumos_probe")
@@ -117,7 +117,7 @@ def bm25_scores(query: str, passages: Sequence[str]) -> list[float]:
             scores[rowid] = float(score)
     except sqlite3.OperationalError as exc:
         if "no such module" in str(exc):
-            _check_fts5(conn)
+            check_fts5(conn)
         raise
     finally:
         conn.close()
@@ -226,7 +226,7 @@ class IndexBuilder:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.building-", dir=self.out.parent))
         self._conn = sqlite3.connect(self._tmp / DB_NAME)
-        _check_fts5(self._conn)
+        check_fts5(self._conn)
         self._conn.executescript(
             "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;" + _SCHEMA
         )

@@ -8,14 +8,14 @@ holds the earlier results (``R1``...), and return one value per output variable.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from typing import Any, ClassVar
 
+from lumos.domain import domains
 from lumos.errors import ConfigError, ToolError, UndefinedVariableError
+from lumos.registry import Registry
 
 _IDENT = re.compile(r"^[A-Za-z_]\w*$")
 VARIABLE = re.compile(r"\b(R\d+|Output)\b")
@@ -93,46 +93,55 @@ class Tool:
 
 
 class ToolRegistry:
-    """Tools by name, lazily loaded. Domains are named tool sets; plugins add tools by the entry-point group
-    ``lumos.tools`` (``name = "package.module:ToolClass"``)."""
+    """Tools by name, lazily loaded: the tools of every domain (:class:`lumos.domain.Domain`), plugins of the
+    entry-point group ``lumos.tools`` (``name = "package.module:ToolClass"``) and tools registered here.
+    A domain's tool set is its ``tools``; :meth:`define_domain` adds an ad-hoc one."""
 
     def __init__(self) -> None:
-        self._tools: dict[str, str | type[Tool]] = {}
+        self._tools = Registry[type[Tool]](
+            "tool", "lumos.tools", check=lambda c: isinstance(c, type) and issubclass(c, Tool)
+        )
         self._domains: dict[str, list[str]] = {}
-        self._plugins_loaded = False
+        self._domain_tools_loaded: set[str] = set()
 
     def register(self, tool: str | type[Tool], name: str | None = None) -> None:
         if isinstance(tool, str):
             if name is None:
                 raise ValueError("registering a tool by import path needs its name")
-            self._tools[name] = tool
+            self._tools.register(name, tool)
         else:
-            self._tools[name or tool.name] = tool
+            self._tools.register(name or tool.name, tool)
 
     def define_domain(self, domain: str, tool_names: Iterable[str]) -> None:
         self._domains[domain] = list(tool_names)
 
+    def _load_domain_tools(self, names: Iterable[str]) -> None:
+        for name in names:
+            if name in self._domain_tools_loaded:
+                continue
+            self._domain_tools_loaded.add(name)
+            for tool, target in domains.get(name).tools.items():
+                if tool not in self._tools:
+                    self._tools.register(tool, target)
+
     def get(self, name: str) -> type[Tool]:
-        self._load_plugins()
         if name not in self._tools:
-            raise ConfigError(f"unknown tool {name!r}; known tools: {', '.join(sorted(self._tools))}")
-        entry = self._tools[name]
-        if isinstance(entry, str):
-            module, _, attr = entry.partition(":")
-            entry = getattr(importlib.import_module(module), attr)
-            if not (isinstance(entry, type) and issubclass(entry, Tool)):
-                raise ConfigError(f"{self._tools[name]} is not a Tool subclass")
-            self._tools[name] = entry
-        return entry
+            self._load_domain_tools(domains.names())
+        if name not in self._tools:
+            raise ConfigError(f"unknown tool {name!r}; known tools: {', '.join(self._tools.names())}")
+        return self._tools.get(name)
 
     def domain(self, domain: str) -> list[str]:
-        if domain not in self._domains:
-            raise ConfigError(f"unknown domain {domain!r}; choose one of: {', '.join(sorted(self._domains))}")
-        return list(self._domains[domain])
+        if domain in self._domains:
+            return list(self._domains[domain])
+        if domain not in domains:
+            raise ConfigError(f"unknown domain {domain!r}; choose one of: {', '.join(self.domains)}")
+        self._load_domain_tools([domain])
+        return list(domains.get(domain).tools)
 
     @property
     def domains(self) -> list[str]:
-        return sorted(self._domains)
+        return sorted({*self._domains, *domains.names()})
 
     def instantiate(self, domain: str, **options: Any) -> list[Tool]:
         """Fresh tool instances for one agent run of ``domain`` (options go to tools that accept them)."""
@@ -143,36 +152,8 @@ class ToolRegistry:
             tools.append(cls(**{k: v for k, v in options.items() if k in accepted}))
         return tools
 
-    def _load_plugins(self) -> None:
-        if self._plugins_loaded:
-            return
-        self._plugins_loaded = True
-        for ep in entry_points(group="lumos.tools"):
-            self._tools.setdefault(ep.name, ep.value)
-
 
 registry = ToolRegistry()
-
-MATHS_TOOLS = ["Calculator", "SetEquation", "SolveEquation", "SolveInequality", "Count", "Define", "Code"]
-for _name in MATHS_TOOLS:
-    registry.register(f"lumos.tools.maths:{_name}", name=_name)
-registry.define_domain("maths", MATHS_TOOLS)
-
-QA_TOOLS = ["KnowledgeQuery", "ParagraphRetrieve", "QA"]
-for _name in QA_TOOLS:
-    registry.register(f"lumos.tools.qa:{_name}", name=_name)
-registry.define_domain("complex_qa", [*QA_TOOLS, "Calculator", "Code"])
-
-WEB_TOOLS = {"CLICK": "Click", "TYPE": "Type", "SELECT": "Select"}
-for _name, _cls in WEB_TOOLS.items():
-    registry.register(f"lumos.web.tools:{_cls}", name=_name)
-registry.define_domain("web", list(WEB_TOOLS))
-registry.define_domain("miniwob", list(WEB_TOOLS))  # the same tools on MiniWoB++'s live pages
-
-WEBSHOP_TOOLS = ["Search", "Click", "FeatureRetrieve", "Pick"]
-for _name in WEBSHOP_TOOLS:
-    registry.register(f"lumos.web.webshop.tools:{_name}", name=_name)
-registry.define_domain("webshop", WEBSHOP_TOOLS)
 
 
 def check_output_count(tool: Tool, outputs: list[str], value: Any) -> tuple[Any, ...]:

@@ -24,12 +24,13 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import AgentStepError, LimitExceededError, ParseError, UnknownToolError
 from lumos.format.parse import parse_actions
 from lumos.format.types import Action, ActionResult, StepError
 from lumos.tools.base import VARIABLE, ExecutionContext, Tool, check_output_count, registry
 from lumos.tools.safe_math import evaluate, render_value, split_equation, time_limit
-from lumos.tools.safe_math.limits import _Alarm
+from lumos.tools.safe_math.limits import Alarm
 
 __all__ = ["Executor", "execute_batch", "run_program"]
 
@@ -88,7 +89,7 @@ class Executor:
         try:
             try:
                 outputs = self._run(action)
-            except _Alarm:  # the alarm fired in the instant between the body and the limit's clean-up
+            except Alarm:  # the alarm fired in the instant between the body and the limit's clean-up
                 raise LimitExceededError(
                     f"the action took longer than {self.action_time_limit:g} s"
                 ) from None
@@ -208,7 +209,7 @@ def _run_group(calls: list[tuple[Executor, Action]]) -> list[ActionResult]:
         with time_limit(limit, f"{first.name} (batch of {len(calls)})"):
             batch = [(action.args, executor.context) for executor, action in calls]
             outcomes = first.run_batch(batch)  # type: ignore[attr-defined]
-    except (_Alarm, LimitExceededError):
+    except (Alarm, LimitExceededError):
         error = LimitExceededError(f"the action took longer than {limit:g} s")
         outcomes = [error] * len(calls)
     if len(outcomes) != len(calls):
@@ -230,7 +231,7 @@ def _run_group(calls: list[tuple[Executor, Action]]) -> list[ActionResult]:
 
 
 def run_program(
-    actions: list[str] | str, domain: str = "maths", *, action_time_limit: float = 5.0
+    actions: list[str] | str, domain: str = DEFAULT_DOMAIN, *, action_time_limit: float = 5.0
 ) -> dict[str, Any]:
     """Parse and run a program of actions with a fresh set of ``domain`` tools.
 

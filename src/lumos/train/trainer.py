@@ -76,7 +76,7 @@ def render_with_spans(
     tokenizer: Any, messages: Sequence[Message], template: str
 ) -> tuple[str, list[tuple[int, int]]]:
     """The whole conversation as text, and the character spans of assistant turns (with their end marker)."""
-    from lumos.prompts.templates import render_conversation
+    from lumos.models.templates import render_conversation
 
     spans: list[tuple[int, int]] = []
     text = ""
@@ -134,8 +134,8 @@ def train(cfg: TrainConfig) -> Path:
     torch = require("torch", extra="train", purpose="training")
     transformers = require("transformers", extra="train", purpose="training")
     from lumos.models.default import is_default_name, resolve_default
+    from lumos.models.templates import pick_template
     from lumos.prompts.modules import load_style
-    from lumos.prompts.templates import pick_template
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

@@ -14,10 +14,16 @@ def browser() -> Iterator[object]:
     if find_browser() is None:
         pytest.skip(f"no Chromium here: {INSTALL_HINT}")
     pytest.importorskip("miniwob", reason="miniwob is missing: pip install 'lumos-agents[web]'")
-    from lumos.web.miniwob.env import Browser
+    from lumos.domains.miniwob.env import Browser
 
     b = Browser()
     try:
         yield b
     finally:
         b.quit()
+
+
+@pytest.fixture
+def miniwob_package() -> None:
+    """Skips, naming the install command, where the ``miniwob`` package (its task pages) is missing."""
+    pytest.importorskip("miniwob", reason="miniwob is missing: pip install 'lumos-agents[web]'")

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from lumos.web.miniwob.env import (
+from lumos.domains.miniwob.env import (
     ElementGoneError,
     EpisodeOverError,
     MiniWoBPage,
     NoSuchOptionError,
     NotTypeableError,
 )
-from lumos.web.page import Element, WebPage
+from lumos.domains.web_common.page import Element, WebPage
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +101,7 @@ def test_an_unfinished_episode_scores_minus_one(browser: Any) -> None:
 
 @pytest.mark.slow
 def test_every_task_page_resets_and_lists_its_elements(browser: Any) -> None:
-    from lumos.web.miniwob.tasks import all_tasks
+    from lumos.domains.miniwob.tasks import all_tasks
 
     empty = []
     for task in all_tasks():

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from lumos.agent.agent import AgentConfig
+from lumos.domains.miniwob.env import MiniWoBPage
+from lumos.domains.miniwob.evaluate import make_tools, run_batch
+from lumos.domains.miniwob.pool import BrowserPool
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import get_benchmark
 from lumos.eval.custom import MethodRun, get_runner
 from lumos.models.base import Conversation
 from lumos.models.fake import FakeModel
-from lumos.web.miniwob.env import MiniWoBPage
-from lumos.web.miniwob.evaluate import make_tools, run_batch
-from lumos.web.miniwob.pool import BrowserPool
 
 STOP = "Yes, I will stop planning."
 
@@ -79,6 +79,7 @@ def _run(method: str, out: Path, tasks: str, planner: FakeModel, grounder: FakeM
     )
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_fake_modules_solve_click_button_and_enter_text(tmp_path: Path) -> None:
     from lumos.browser import INSTALL_HINT, find_browser
@@ -112,6 +113,7 @@ def test_fake_modules_solve_click_button_and_enter_text(tmp_path: Path) -> None:
     assert again["success_rate"] == 1.0 and planner.calls == []
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_direct_method_writes_one_action_sequence(tmp_path: Path) -> None:
     from lumos.browser import find_browser
@@ -138,10 +140,11 @@ def test_an_unknown_task_stops_before_any_browser_starts(tmp_path: Path) -> None
         get_runner(get_benchmark("miniwob"))(run)
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_a_crashed_browser_fails_its_episode_and_is_restarted(tmp_path: Path) -> None:
     from lumos.browser import find_browser
-    from lumos.web.miniwob.evaluate import EpisodeSpec
+    from lumos.domains.miniwob.evaluate import EpisodeSpec
 
     if find_browser() is None:
         pytest.skip("no Chromium here")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from lumos.domains.miniwob.env import Browser, BrowserStartError
 from lumos.errors import ConfigError
-from lumos.web.miniwob.env import Browser, BrowserStartError
 
 psutil = pytest.importorskip("psutil")
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def _gone(pids: list[int]) -> bool:
 
 def test_close_and_ctrl_c_leave_nothing_running() -> None:
     _skip_without_browser()
-    from lumos.web.miniwob.pool import BrowserPool
+    from lumos.domains.miniwob.pool import BrowserPool
 
     with BrowserPool(2) as pool:
         pids = [p for b in pool.browsers for p in _processes(b)]
@@ -50,7 +50,7 @@ def test_a_browser_that_will_not_start_is_a_clear_error(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     _skip_without_browser()
-    from lumos.web.miniwob.pool import BrowserPool
+    from lumos.domains.miniwob.pool import BrowserPool
 
     monkeypatch.setenv("MINIWOB_CHROME_BINARY", str(tmp_path / "missing-chromium"))
     with pytest.raises(ConfigError, match="apt-get install chromium"):
@@ -65,7 +65,7 @@ def test_a_browser_that_will_not_start_is_a_clear_error(
 
 def test_a_failed_start_quits_the_browsers_that_did_start() -> None:
     _skip_without_browser()
-    from lumos.web.miniwob.pool import BrowserPool
+    from lumos.domains.miniwob.pool import BrowserPool
 
     started: list[Browser] = []
 

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
-from lumos.web.tools import LexicalRanker
+from lumos.domains.web_common.tools import LexicalRanker
 
 
 def script(path: Path, replies: list[str]) -> str:
@@ -33,9 +33,10 @@ def chromium(monkeypatch: pytest.MonkeyPatch) -> None:
 
     if find_browser() is None:
         pytest.skip(f"no Chromium here: {INSTALL_HINT}")
-    monkeypatch.setattr("lumos.web.tools.resolve_ranker", lambda spec: LexicalRanker())
+    monkeypatch.setattr("lumos.domains.web_common.tools.resolve_ranker", lambda spec: LexicalRanker())
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_a_solved_episode_prints_the_reward_and_saves_screenshots(tmp_path: Path, chromium: None) -> None:
     shots = tmp_path / "shots"
@@ -53,6 +54,7 @@ def test_a_solved_episode_prints_the_reward_and_saves_screenshots(tmp_path: Path
     assert sorted(p.name for p in (shots / "screenshots" / "focus-text-3").iterdir()) == ["00.png", "01.png"]
 
 
+@pytest.mark.usefixtures("miniwob_package")
 @pytest.mark.browser
 def test_a_malformed_action_is_recorded_and_the_unfinished_episode_scores_minus_one(
     tmp_path: Path, chromium: None
@@ -67,6 +69,7 @@ def test_a_malformed_action_is_recorded_and_the_unfinished_episode_scores_minus_
     assert trajectory["meta"]["task"] == "click-button"
 
 
+@pytest.mark.usefixtures("miniwob_package")
 def test_an_unknown_task_fails_before_a_browser_starts(tmp_path: Path) -> None:
     code, out = run(tmp_path, "click-the-moon", ["Yes, I will stop planning."], [])
     assert code != 0

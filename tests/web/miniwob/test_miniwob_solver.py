@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from lumos.domains.miniwob import solver
+from lumos.domains.miniwob.env import MiniWoBPage
 from lumos.errors import ConfigError
 from lumos.format.parse import parse_actions
-from lumos.web.miniwob import solver
-from lumos.web.miniwob.env import MiniWoBPage
 
 pytestmark = pytest.mark.browser
 

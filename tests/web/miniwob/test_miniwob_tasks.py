@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lumos.domains.miniwob.env import best_match
+from lumos.domains.miniwob.evaluate import episode_specs, summarize
+from lumos.domains.miniwob.tasks import SUITES, all_tasks, resolve_tasks
 from lumos.errors import ConfigError
-from lumos.web.miniwob.env import best_match
-from lumos.web.miniwob.evaluate import episode_specs, summarize
-from lumos.web.miniwob.tasks import SUITES, all_tasks, resolve_tasks
 
 pytest.importorskip("miniwob")
 
@@ -65,16 +65,16 @@ def test_best_match(value: str, texts: list[str], want: int | None) -> None:
 
 
 def test_the_solvable_suite_is_what_the_solver_solves() -> None:
-    from lumos.web.miniwob.solver import SOLVERS
+    from lumos.domains.miniwob.solver import SOLVERS
 
     assert set(SUITES["solvable"]) == set(SOLVERS)
 
 
 def test_the_planner_is_not_asked_again_once_the_task_has_ended() -> None:
+    from lumos.domains.miniwob.evaluate import StopWhenTaskEnded
     from lumos.format.parse import STOP_SENTENCE
     from lumos.models.base import GenerationParams, Message
     from lumos.models.fake import FakeModel
-    from lumos.web.miniwob.evaluate import StopWhenTaskEnded
 
     model = FakeModel(default="Subgoal 2: Click the Submit button.")
     ended: list[Message] = [
@@ -87,7 +87,7 @@ def test_the_planner_is_not_asked_again_once_the_task_has_ended() -> None:
 
 
 def test_the_episode_clock_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    from lumos.web.miniwob.evaluate import episode_seconds
+    from lumos.domains.miniwob.evaluate import episode_seconds
 
     assert episode_seconds() == 600.0
     monkeypatch.setenv("LUMOS_MINIWOB_EPISODE_SECONDS", "90")

@@ -7,10 +7,10 @@ from pathlib import Path
 from webshop_fixtures import WordOverlapRanker
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.domains.webshop.catalog import load_catalog
+from lumos.domains.webshop.env import Shop
 from lumos.models.base import Conversation
 from lumos.models.fake import FakeModel
-from lumos.web.webshop.catalog import load_catalog
-from lumos.web.webshop.env import Shop
 
 GROUND = [
     "R1 = Search(waterproof trail running shoes)",

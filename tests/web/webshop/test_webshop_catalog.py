@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from webshop_fixtures import option_list, product, write_shop
 
+from lumos.domains.webshop.catalog import DUMMY_ATTRIBUTE, demo_dir, load_catalog
 from lumos.errors import ConfigError
-from lumos.web.webshop.catalog import DUMMY_ATTRIBUTE, demo_dir, load_catalog
 
 
 def test_products_are_normalised_as_webshop_does(small_shop_dir: Path) -> None:

@@ -66,7 +66,7 @@ def test_eval_rejects_methods_it_does_not_support(tmp_path: Path) -> None:
 
 
 def test_direct_demonstrations_are_the_shop_actions_of_the_webshop_examples() -> None:
-    from lumos.web.webshop.direct import demonstrations
+    from lumos.domains.webshop.direct import demonstrations
 
     msgs = demonstrations(2, ranker="none")
     actions = [m["content"] for m in msgs if m["role"] == "assistant"]

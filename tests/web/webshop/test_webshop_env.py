@@ -6,8 +6,8 @@ from pathlib import Path
 
 from webshop_fixtures import product, write_shop
 
-from lumos.web.webshop.catalog import load_catalog
-from lumos.web.webshop.env import Shop, WebShopEnv
+from lumos.domains.webshop.catalog import load_catalog
+from lumos.domains.webshop.env import Shop, WebShopEnv
 
 
 def session(directory: Path, goal: int = 0) -> WebShopEnv:

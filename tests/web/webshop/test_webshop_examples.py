@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.domains.webshop.env import open_shop
+from lumos.domains.webshop.goals import Goal
 from lumos.models.fake import FakeModel
 from lumos.prompts.modules import load_examples
-from lumos.web.webshop.env import open_shop
-from lumos.web.webshop.goals import Goal
 
 
 @pytest.mark.slow  # loads the shipped MiniLM ranker, as the demonstrations were made with it

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from lumos.domains.webshop.catalog import load_catalog
+from lumos.domains.webshop.env import Shop
+from lumos.domains.webshop.goals import PRICE_RANGE, draw_cap, select_goal
 from lumos.errors import ConfigError
-from lumos.web.webshop.catalog import load_catalog
-from lumos.web.webshop.env import Shop
-from lumos.web.webshop.goals import PRICE_RANGE, draw_cap, select_goal
 
 
 def test_human_goals_in_file_order_skipping_unsold_products(small_shop_dir: Path) -> None:

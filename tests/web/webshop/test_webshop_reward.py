@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lumos.web.webshop.catalog import Product
-from lumos.web.webshop.goals import Goal
-from lumos.web.webshop.reward import (
+from lumos.domains.webshop.catalog import Product
+from lumos.domains.webshop.goals import Goal
+from lumos.domains.webshop.reward import (
     attribute_matches,
     compute_reward,
     get_noun_extractor,

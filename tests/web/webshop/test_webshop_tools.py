@@ -7,11 +7,19 @@ from pathlib import Path
 import pytest
 from webshop_fixtures import WordOverlapRanker
 
+from lumos.domains.webshop.catalog import load_catalog
+from lumos.domains.webshop.env import Shop
+from lumos.domains.webshop.tools import (
+    Click,
+    FeatureRetrieve,
+    Features,
+    Pick,
+    Search,
+    ShopPage,
+    clickable_name,
+)
 from lumos.errors import AgentStepError, ToolError
 from lumos.tools.base import ExecutionContext, registry
-from lumos.web.webshop.catalog import load_catalog
-from lumos.web.webshop.env import Shop
-from lumos.web.webshop.tools import Click, FeatureRetrieve, Features, Pick, Search, ShopPage, clickable_name
 
 
 def context(directory: Path, goal: int = 0) -> ExecutionContext:

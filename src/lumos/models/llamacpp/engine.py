@@ -27,7 +27,7 @@ from lumos.models.llamacpp.weights import (
     resolve_model,
     thread_count,
 )
-from lumos.prompts.templates import defuse_markers, render_tulu
+from lumos.models.templates import defuse_markers, render_tulu
 
 logger = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from lumos.errors import ConfigError
 from lumos.models.base import Conversation
-from lumos.prompts.templates import uses_tulu_template
+from lumos.models.templates import uses_tulu_template
 
 CHAT_TEMPLATES = ("auto", "tulu", "native")
 

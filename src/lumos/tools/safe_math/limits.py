@@ -49,7 +49,7 @@ VARIABLE_NAME = re.compile(r"R\d+|Output")
 # ================================================================================== time limits
 
 
-class _Alarm(BaseException):
+class Alarm(BaseException):
     """Raised by the SIGALRM handler. A BaseException, so that SymPy's ``except Exception`` cannot eat it."""
 
 
@@ -76,7 +76,7 @@ def time_limit(seconds: float | None, what: str = "the action") -> Iterator[None
 
     def handler(signum: int, frame: FrameType | None) -> None:
         if state.active:
-            raise _Alarm
+            raise Alarm
 
     old_handler = signal.signal(signal.SIGALRM, handler)
     old_delay, _old_interval = signal.getitimer(signal.ITIMER_REAL)
@@ -86,7 +86,7 @@ def time_limit(seconds: float | None, what: str = "the action") -> Iterator[None
     signal.setitimer(signal.ITIMER_REAL, delay, 0.05)
     try:
         yield
-    except _Alarm:
+    except Alarm:
         state.active = False
         raise LimitExceededError(f"{what} took longer than the time limit of {delay:g} s") from None
     finally:

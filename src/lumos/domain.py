@@ -1,0 +1,131 @@
+"""A domain is one object in one folder: its tools, prompt text, demonstrations, benchmarks, annotation
+sources and (optionally) an environment, registered under the entry-point group ``lumos.domains``.
+
+The core (agent, prompts, eval, annotate, data, CLI) reads everything domain-specific from a :class:`Domain`
+and never names one. Python objects are given as ``"module:attr"`` strings and imported only when used, so
+listing domains stays light. Data lies beside the domain's package:
+
+* ``examples.yaml``: in-context demonstrations (annotations in the unified format),
+* ``benchmarks.yaml``: ``lumos eval`` benchmarks (fields of :class:`lumos.eval.benchmarks.Benchmark`),
+* ``styles.yaml``: prompt text by style name (``lumos``, ``reference``...) and field, merged into those
+  styles (e.g. the grounder's tool list of the ``reference`` style).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from lumos.errors import ConfigError
+from lumos.registry import Registry, load_attr
+
+ENTRY_POINT_GROUP = "lumos.domains"
+DEFAULT_DOMAIN = "maths"
+"""The domain of `lumos run`, `lumos exec` and `AgentConfig` when none is named."""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Everything lumos needs to know about one kind of task."""
+
+    name: str
+    tools: Mapping[str, str]
+    """The grounder's tools in prompt order: tool name -> ``"module:ToolClass"``."""
+    package: str = ""
+    """The domain's package (where ``examples.yaml``, ``benchmarks.yaml`` and ``styles.yaml`` lie)."""
+    description: str = ""
+    install: str = ""
+    """How to install what the domain needs beyond lumos, e.g. ``pip install 'lumos-agents[web]'``."""
+    sources: tuple[str, ...] = ()
+    """Modules that register annotation sources (:func:`lumos.annotate.sources.register_source`)."""
+    environment: str | None = None
+    """``"module:attr"`` of ``open(task, options) -> ContextManager[Episode]`` (:mod:`lumos.env`); None: the
+    task is plain text."""
+    environment_help: str = ""
+    """What ``lumos run`` takes as the task and which ``--env KEY=VALUE`` options the environment reads."""
+    tool_options: str | None = None
+    """``"module:attr"`` of ``options(index=..., qa_model=...) -> dict``: loaded-once resources for the tools."""
+    make_agent: str | None = None
+    """``"module:attr"`` building the agent itself (``(planner, grounder, config, style, tool_options)``)."""
+    hooks: Mapping[str, str] = field(default_factory=dict)
+    """Agent hooks by name: ``final_answer`` (``(trajectory, executor, question) -> str | None``), the
+    answer of Lumos-I's ``final_qa`` setting."""
+    demo_inputs: str | None = None
+    """``"module:attr"`` of ``(out) -> list[Path]``: built-in annotation folders for ``lumos data build``."""
+    data_domains: tuple[str, ...] = ()
+    """Other domains whose annotations ``lumos data build --domain NAME`` takes too (same tools)."""
+    answerless: bool = False
+    """Annotations have no answer: ``data build`` writes only the planner and grounder files."""
+    verify_by_execution: bool = False
+    """``lumos annotate`` executes an annotation's actions and checks the gold answer."""
+    teacher_results: bool = False
+    """The teacher writes a ``Result:`` line per subgoal (results that the tools cannot compute offline)."""
+    commands: Mapping[str, str] = field(default_factory=dict)
+    """Extra CLI commands: ``{"env": "module:function"}`` adds ``lumos env NAME`` (a typer command)."""
+
+    def __post_init__(self) -> None:
+        if not self.name.isidentifier():
+            raise ConfigError(f"domain name {self.name!r} must be an identifier")
+        if not self.tools:
+            raise ConfigError(f"domain {self.name!r} has no tools")
+
+    # ----------------------------------------------------------------------------------- data files
+
+    def _file(self, name: str) -> Any:
+        if not self.package:
+            return None
+        path = resources.files(self.package).joinpath(name)
+        return yaml.safe_load(path.read_text()) if path.is_file() else None
+
+    @cached_property
+    def examples(self) -> tuple[dict[str, Any], ...]:
+        """The in-context demonstrations (annotation fields) of ``examples.yaml``."""
+        return tuple(self._file("examples.yaml") or ())
+
+    @cached_property
+    def benchmark_specs(self) -> dict[str, dict[str, Any]]:
+        """``benchmarks.yaml``: benchmark name -> its fields (``domain`` defaults to this domain)."""
+        specs = self._file("benchmarks.yaml") or {}
+        return {name: {"domain": self.name, **spec} for name, spec in specs.items()}
+
+    @cached_property
+    def styles(self) -> dict[str, dict[str, str]]:
+        """``styles.yaml``: style name -> prompt field -> this domain's text."""
+        return {str(k): {str(f): str(t) for f, t in v.items()} for k, v in (self._file("styles.yaml") or {}).items()}
+
+    # ---------------------------------------------------------------------------------------- hooks
+
+    def hook(self, name: str) -> Any:
+        """The agent hook ``name`` (None where the domain has none)."""
+        target = self.hooks.get(name)
+        return load_attr(target) if target else None
+
+    def load(self, what: str) -> Any:
+        """The object behind one of the ``"module:attr"`` fields (``environment``, ``make_agent``...)."""
+        target = getattr(self, what)
+        if not target:
+            return None
+        try:
+            return load_attr(target)
+        except ImportError as exc:
+            hint = f" ({self.install})" if self.install else ""
+            raise ConfigError(f"domain {self.name!r} cannot load its {what}: {exc}{hint}") from exc
+
+
+domains: Registry[Domain] = Registry(
+    "domain", ENTRY_POINT_GROUP, package="lumos.domains", attr="DOMAIN", check=lambda d: isinstance(d, Domain)
+)
+"""Every domain: entry points of ``lumos.domains`` and the packages of ``lumos.domains``."""
+
+
+def get_domain(name: str) -> Domain:
+    return domains.get(name)
+
+
+def domain_names() -> list[str]:
+    return domains.names()
