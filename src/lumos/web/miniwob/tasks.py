@@ -24,7 +24,7 @@ autocomplete use-spinner
 """
 _DOM = tuple(_DOM_NAMES.split())
 
-# tasks whose goal is machine-readable: the scripted solver (solver.SOLVERS) writes demonstrations for them
+# tasks the scripted solver (solver.SOLVERS) writes reward-verified demonstrations for
 _SOLVABLE = (
     "click-button",
     "click-link",
@@ -43,6 +43,28 @@ _SOLVABLE = (
     "login-user",
     "click-collapsible",
     "click-button-sequence",
+    # solvers that read the page after each action (issue 23)
+    "click-checkboxes-large",
+    "click-checkboxes-transfer",
+    "enter-text-dynamic",
+    "enter-time",
+    "choose-date",
+    "focus-text-2",
+    "click-scroll-list",
+    "grid-coordinate",
+    "click-color",
+    "click-collapsible-2",
+    "click-tab-2",
+    "click-tab-2-hard",
+    "click-widget",
+    "login-user-popup",
+    "navigate-tree",
+    "search-engine",
+    "use-autocomplete",
+    "guess-number",
+    "simple-algebra",
+    "click-pie",
+    "identify-shape",
 )
 
 SUITES: dict[str, tuple[str, ...]] = {
