@@ -65,6 +65,9 @@ _SOLVABLE = (
     "simple-algebra",
     "click-pie",
     "identify-shape",
+    "click-checkboxes-soft",
+    "count-shape",
+    "click-shape",
 )
 
 SUITES: dict[str, tuple[str, ...]] = {

@@ -9,14 +9,17 @@ from collections.abc import Iterator
 
 from lumos.web.miniwob.env import MiniWoBPage
 from lumos.web.miniwob.solver.look import (
+    RANKER,
     Step,
     area_text,
     click,
     field,
     find,
     grounded,
+    norm,
     run_js,
     submit,
+    targets,
     type_into,
     visible,
     wait_for,
@@ -265,3 +268,28 @@ def choose_date(page: MiniWoBPage) -> Iterator[Step]:
     yield click(f"Click day {day} of {_MONTHS[month - 1]} {year}.", query)
     yield submit()
 
+
+def click_checkboxes_soft(page: MiniWoBPage) -> Iterator[Step]:
+    """Each goal word has one checkbox whose word means the same: the pairs are matched by the ranker's
+    word similarity (a person's sense of synonyms), the most similar pair first."""
+    words = targets(page)
+    boxes = [e for e in page.elements() if e.tag == "input" and e.attributes.get("type") == "checkbox"]
+    ranker = RANKER.get()
+    labels = [b.text for b in boxes]
+    scores = [
+        list(ranker.rerank(w, labels)) if ranker else [float(norm(w) == norm(t)) for t in labels]
+        for w in words
+    ]
+    pairs = sorted(((s, i, j) for i, row in enumerate(scores) for j, s in enumerate(row)), reverse=True)
+    used_words: set[int] = set()
+    chosen: dict[int, int] = {}
+    for _, i, j in pairs:
+        if i not in used_words and j not in chosen:
+            used_words.add(i)
+            chosen[j] = i
+    for j in sorted(chosen):
+        box = boxes[j]
+        yield click(
+            f'Check "{box.text}", which means "{words[chosen[j]]}".', grounded(page, box, words_for(box))
+        )
+    yield submit()

@@ -14,7 +14,7 @@ from lumos.format.types import Annotation
 from lumos.tools.base import registry
 from lumos.tools.executor import Executor
 from lumos.web.miniwob.env import MiniWoBPage
-from lumos.web.miniwob.solver import forms, interactive
+from lumos.web.miniwob.solver import forms, interactive, shapes
 from lumos.web.miniwob.solver.look import RANKER, Solver, Step
 from lumos.web.tools import resolve_ranker
 
@@ -61,6 +61,9 @@ SOLVERS: dict[str, Solver] = {
     "simple-algebra": interactive.simple_algebra,
     "click-pie": interactive.click_pie,
     "identify-shape": interactive.identify_shape,
+    "click-checkboxes-soft": interactive.click_checkboxes_soft,
+    "count-shape": shapes.count_shape,
+    "click-shape": shapes.click_shape,
 }
 
 
