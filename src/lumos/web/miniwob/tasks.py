@@ -68,6 +68,10 @@ _SOLVABLE = (
     "click-checkboxes-soft",
     "count-shape",
     "click-shape",
+    "email-inbox",
+    "email-inbox-nl-turk",
+    "email-inbox-forward-nl",
+    "email-inbox-forward-nl-turk",
 )
 
 SUITES: dict[str, tuple[str, ...]] = {
