@@ -72,6 +72,7 @@ _SOLVABLE = (
     "email-inbox-nl-turk",
     "email-inbox-forward-nl",
     "email-inbox-forward-nl-turk",
+    "tic-tac-toe",
 )
 
 SUITES: dict[str, tuple[str, ...]] = {
