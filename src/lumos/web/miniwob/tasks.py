@@ -73,6 +73,7 @@ _SOLVABLE = (
     "email-inbox-forward-nl",
     "email-inbox-forward-nl-turk",
     "tic-tac-toe",
+    "book-flight",
 )
 
 SUITES: dict[str, tuple[str, ...]] = {

@@ -248,9 +248,9 @@ _MONTHS = [
 ]
 
 
-def choose_date(page: MiniWoBPage) -> Iterator[Step]:
-    month, day, year = int(field(page, "month")), int(field(page, "day")), int(field(page, "year"))
-    yield click("Open the date picker.", "datepicker date input field")
+def pick_date(page: MiniWoBPage, month: int, day: int, year: int, opener: str) -> Iterator[Step]:
+    """Open a jQuery date picker with a click on ``opener``, page to the month, click the day."""
+    yield click("Open the date picker.", opener)
     for _ in range(30):
         title = " ".join(wait_for(page, ".ui-datepicker-title")).split()
         if len(title) != 2 or title[0] not in _MONTHS:
@@ -266,6 +266,11 @@ def choose_date(page: MiniWoBPage) -> Iterator[Step]:
     days = [e for e in page.elements() if e.tag == "a" and e.text.strip() == str(day)]
     query = grounded(page, days[0], f"day {day}", str(day)) if days else str(day)
     yield click(f"Click day {day} of {_MONTHS[month - 1]} {year}.", query)
+
+
+def choose_date(page: MiniWoBPage) -> Iterator[Step]:
+    month, day, year = int(field(page, "month")), int(field(page, "day")), int(field(page, "year"))
+    yield from pick_date(page, month, day, year, "datepicker date input field")
     yield submit()
 
 

@@ -14,7 +14,7 @@ from lumos.format.types import Annotation
 from lumos.tools.base import registry
 from lumos.tools.executor import Executor
 from lumos.web.miniwob.env import MiniWoBPage
-from lumos.web.miniwob.solver import email, forms, games, interactive, shapes
+from lumos.web.miniwob.solver import email, flights, forms, games, interactive, shapes
 from lumos.web.miniwob.solver.look import RANKER, Solver, Step
 from lumos.web.tools import resolve_ranker
 
@@ -64,6 +64,7 @@ SOLVERS: dict[str, Solver] = {
     "click-checkboxes-soft": interactive.click_checkboxes_soft,
     "count-shape": shapes.count_shape,
     "tic-tac-toe": games.tic_tac_toe,
+    "book-flight": flights.book_flight,
     "email-inbox": email.email_inbox,
     "email-inbox-nl-turk": email.email_inbox,
     "email-inbox-forward-nl": email.email_inbox,
