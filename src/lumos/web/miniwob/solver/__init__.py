@@ -10,6 +10,8 @@ QUERY grounds to the right element with the ranker.
 - :mod:`.look`: what a solver may read, and how it writes a step;
 - :mod:`.forms`: solvers whose plan follows from the goal alone;
 - :mod:`.interactive`: solvers that read the page after each action;
+- :mod:`.shapes`, :mod:`.email`, :mod:`.games`, :mod:`.flights`: the SVG shape tasks, the email inbox,
+  tic-tac-toe and book-flight;
 - :mod:`.run`: running a solver on an episode, and writing the demonstrations.
 """
 
