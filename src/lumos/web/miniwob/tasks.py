@@ -22,7 +22,7 @@ guess-number identify-shape login-user login-user-popup multi-layouts multi-orde
 search-engine simple-algebra social-media social-media-all social-media-some terminal tic-tac-toe use-
 autocomplete use-spinner
 """
-_DOM = tuple(_DOM_NAMES.split())
+_DOM = tuple(_DOM_NAMES.replace("-\n", "-").split())  # a name may break after a hyphen
 
 # tasks the scripted solver (solver.SOLVERS) writes reward-verified demonstrations for
 _SOLVABLE = (
