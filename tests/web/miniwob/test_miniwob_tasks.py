@@ -95,3 +95,15 @@ def test_the_episode_clock_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LUMOS_MINIWOB_EPISODE_SECONDS", "soon")
     with pytest.raises(ConfigError, match="LUMOS_MINIWOB_EPISODE_SECONDS"):
         episode_seconds()
+
+
+def test_the_dom_suite_names_56_real_tasks_and_holds_the_solvable_ones() -> None:
+    from lumos.domains.miniwob.tasks import _DOM
+
+    assert len(_DOM) == len(set(_DOM)) == 56
+    broken_at_a_hyphen = {"click-checkboxes-large", "enter-date", "use-autocomplete"}
+    assert broken_at_a_hyphen <= set(_DOM)
+    assert set(SUITES["solvable"]) - set(_DOM) == {"enter-text-2"}  # solved, but not one of the 56
+    assert len(set(SUITES["solvable"]) & set(_DOM)) >= 40
+    pytest.importorskip("miniwob")
+    assert set(_DOM) <= set(all_tasks())

@@ -22,10 +22,10 @@ guess-number identify-shape login-user login-user-popup multi-layouts multi-orde
 search-engine simple-algebra social-media social-media-all social-media-some terminal tic-tac-toe use-
 autocomplete use-spinner
 """
-_DOM = tuple(_DOM_NAMES.split())
+_DOM = tuple(_DOM_NAMES.replace("-\n", "-").split())  # a name may break after a hyphen
 
-# tasks whose goal is machine-readable: the scripted solver (solver.SOLVERS) writes demonstrations for them
-_SOLVABLE = (
+# the first tasks the scripted solver solved, from the goal's fields alone (the mix suite keeps them)
+_FIRST_SOLVABLE = (
     "click-button",
     "click-link",
     "enter-text",
@@ -44,6 +44,41 @@ _SOLVABLE = (
     "click-collapsible",
     "click-button-sequence",
 )
+# tasks the scripted solver (solver.SOLVERS) writes reward-verified demonstrations for
+_SOLVABLE = (
+    *_FIRST_SOLVABLE,
+    # issue 23: solvers that read the page after each action
+    "click-checkboxes-large",
+    "click-checkboxes-transfer",
+    "enter-text-dynamic",
+    "enter-time",
+    "choose-date",
+    "focus-text-2",
+    "click-scroll-list",
+    "grid-coordinate",
+    "click-color",
+    "click-collapsible-2",
+    "click-tab-2",
+    "click-tab-2-hard",
+    "click-widget",
+    "login-user-popup",
+    "navigate-tree",
+    "search-engine",
+    "use-autocomplete",
+    "guess-number",
+    "simple-algebra",
+    "click-pie",
+    "identify-shape",
+    "click-checkboxes-soft",
+    "count-shape",
+    "click-shape",
+    "email-inbox",
+    "email-inbox-nl-turk",
+    "email-inbox-forward-nl",
+    "email-inbox-forward-nl-turk",
+    "tic-tac-toe",
+    "book-flight",
+)
 
 SUITES: dict[str, tuple[str, ...]] = {
     # the four tasks of the issue's done-when run
@@ -51,7 +86,7 @@ SUITES: dict[str, tuple[str, ...]] = {
     "solvable": _SOLVABLE,
     # a short, varied mix for quick checks of a model (clicking, typing, selecting, widgets)
     "mix": (
-        *_SOLVABLE,
+        *_FIRST_SOLVABLE,
         "click-widget",
         "focus-text-2",
         "click-menu",
