@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from lumos.domains.miniwob import solver
 
+from lumos.domains.miniwob import solver
 from lumos.domains.miniwob.env import MiniWoBPage
 from lumos.domains.miniwob.tasks import SUITES
 from lumos.format.parse import parse_actions
