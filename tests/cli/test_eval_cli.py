@@ -79,3 +79,42 @@ def test_tasks_that_repeat_themselves_are_stopped_and_counted(tmp_path: Path) ->
 
     page = build_view([tmp_path / "lumos"], tmp_path / "view.html").read_text()
     assert "tool:Calculator" in page and "time by stage" in page
+
+
+def _rows(n: int, start: int = 1) -> str:
+    return "".join(
+        json.dumps({"question": f"What is {k} + {k}?", "answer": f"<<{k}+{k}={2 * k}>>\n#### {2 * k}"}) + "\n"
+        for k in range(start, start + n)
+    )
+
+
+def test_resuming_with_another_setting_or_changed_data_never_mixes_runs(tmp_path: Path) -> None:
+    data = tmp_path / "items.jsonl"
+    data.write_text(_rows(4))
+    script = tmp_path / "model.json"
+    script.write_text(json.dumps({"responses": [], "default": "Subgoal 1: Add. The answer is 4."}))
+    base = ["eval", "gsm8k", "--data", str(data), "--backend", "fake", "--model", str(script), "--no-progress"]
+    base += ["--method", "lumos-iterative", "--out", str(tmp_path / "run")]
+    first = CliRunner().invoke(app, [*base, "--max-rounds", "2", "--limit", "2"])
+    assert first.exit_code == 0, first.output
+
+    # settings that change results are the run's identity: each difference is named, nothing is written
+    changed = CliRunner().invoke(app, [*base, "--max-rounds", "3", "--examples", "1"])
+    assert changed.exit_code != 0
+    message = str(changed.exception)
+    assert "agent.max_rounds was 2, now 3" in message and "agent.n_examples" in message
+    assert len((tmp_path / "run" / "predictions.jsonl").read_text().splitlines()) == 2
+
+    # more examples and another batch size resume the same run
+    more = CliRunner().invoke(app, [*base, "--max-rounds", "2", "--batch-size", "1"])
+    assert more.exit_code == 0, more.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["n"] == 4 and metrics["examples_this_run"] == 2
+
+    # a line inserted at the top of the same file: row positions now hold other questions
+    data.write_text(_rows(1, start=9) + _rows(4))
+    shifted = CliRunner().invoke(app, [*base, "--max-rounds", "2"])
+    assert shifted.exit_code != 0
+    assert "now holds another question" in str(shifted.exception)
+    records = [json.loads(line) for line in (tmp_path / "run" / "predictions.jsonl").read_text().splitlines()]
+    assert [r["question"] for r in records] == [f"What is {k} + {k}?" for k in range(1, 5)]

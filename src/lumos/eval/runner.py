@@ -8,6 +8,7 @@ writes one twice.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -115,6 +116,7 @@ def run_evaluation(
     if len(set(ids)) != len(ids):
         raise ConfigError(f"{bench.name}: example ids are not unique")
     store = open_run(out_dir, config)
+    _check_same_examples(out_dir, store, examples)
     todo = [ex for ex in examples if ex.id not in store.done]
     stats = RunStats(resumed_from=len(examples) - len(todo))
     started = time.perf_counter()
@@ -127,6 +129,7 @@ def run_evaluation(
         record = {
             "id": ex.id,
             "question": ex.question,
+            "example_hash": example_hash(ex),
             "gold": ex.answer,
             "answer": pred.answer,
             "scores": score(bench, pred.answer, ex.answer, protocol),
@@ -194,17 +197,63 @@ def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = N
         (out_dir / "report.md").write_text(report)
 
 
+NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress"})
+"""Settings that do not change a run's results (how many examples, how many at once, what the run is called):
+every other setting of ``config.json`` is the run's identity."""
+
+
 def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
-    """Resuming into a directory of another benchmark or method would mix two runs' predictions."""
+    """Refuse to resume a run whose settings differ from ``config`` in anything that can change a result:
+    the two runs' predictions would be mixed. The message names every difference."""
     path = out_dir / "config.json"
     if not path.exists():
         return
-    old = json.loads(path.read_text())
-    for key in ("benchmark", "method", "model_label", "seed", "data", "protocol"):
-        if key in old and old[key] != config.get(key):
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise ConfigError(f"{path} is damaged ({exc}): use another --out to start a new run") from exc
+    if not isinstance(old, dict):
+        raise ConfigError(f"{path} is damaged (not a JSON object): use another --out to start a new run")
+    changed = _differences(old, json.loads(json.dumps(config, default=str)))
+    if changed:
+        raise ConfigError(
+            f"{out_dir} holds a run with other settings ({'; '.join(changed)}): resuming would mix the two "
+            "runs' predictions. Give the same settings to resume it, or another --out to start a new run"
+        )
+
+
+def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    found = []
+    for key in sorted(old):  # a setting the old run did not record (an older lumos) cannot be compared
+        if key in NOT_IDENTITY:
+            continue
+        before, after = old[key], new.get(key)
+        if isinstance(before, dict) and isinstance(after, dict):
+            found += _differences(before, after, f"{prefix}{key}.")
+        elif before != after:
+            found.append(f"{prefix}{key} was {before!r}, now {after!r}")
+    return found
+
+
+def example_hash(example: Example) -> str:
+    """A digest of an example's content (question and gold answer), kept on its record."""
+    text = json.dumps([example.question, example.answer], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _check_same_examples(out_dir: Path, store: PredictionStore, examples: Sequence[Example]) -> None:
+    """Refuse to resume when an example id of the run now holds another question (the data changed)."""
+    recorded = {r["id"]: r.get("example_hash") for r in store.records if r.get("example_hash")}
+    for ex in examples:
+        if ex.id in recorded and recorded[ex.id] != example_hash(ex):
             raise ConfigError(
-                f"{out_dir} holds a run with {key}={old[key]!r}, not {config.get(key)!r}: use another --out to start a new run"
+                f"{out_dir}: example {ex.id!r} now holds another question than when it was run (the data "
+                f"changed: {_clip(ex.question)!r}); resuming would mix the two. Use another --out to start a new run"
             )
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def summarise(
