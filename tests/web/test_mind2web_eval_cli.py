@@ -88,3 +88,18 @@ def test_demo_set_by_default_and_resume(tmp_path):
 def test_methods_mind2web_does_not_have(tmp_path):
     result = run_eval(tmp_path, "--method", "cot", "--out", str(tmp_path / "x"))
     assert result.exit_code != 0 and "lumos-iterative, lumos-onetime, direct" in str(result.exception)
+
+
+def test_env_options_reach_the_runner_as_the_named_flags_do(tmp_path):
+    plan = script(tmp_path / "plan.json", "No, I will keep planning. Subgoal 1: Type Boston in the From field.")
+    ground = script(tmp_path / "ground.json", "R1 = TYPE(Env, QUERY: the From textbox, TEXT: Boston)")
+    base = ["eval", "mind2web", "--backend", "fake", "--plan-model", plan, "--ground-model", ground, "--model", ground]
+    base += ["--method", "lumos-iterative", "--no-progress", "--limit", "2"]
+    by_flag = CliRunner().invoke(app, [*base, "--ranker", "lexical", "--out", str(tmp_path / "a")])
+    by_env = CliRunner().invoke(app, [*base, "--env", "ranker=lexical", "--out", str(tmp_path / "b")])
+    assert by_flag.exit_code == 0 and by_env.exit_code == 0, by_env.output
+    config_a = json.loads((tmp_path / "a" / "config.json").read_text())
+    config_b = json.loads((tmp_path / "b" / "config.json").read_text())
+    assert config_a["ranker"] == config_b["ranker"] == "lexical"
+    bad = CliRunner().invoke(app, [*base, "--env", "ranker", "--out", str(tmp_path / "c")])
+    assert bad.exit_code != 0 and "KEY=VALUE" in str(bad.exception)

@@ -72,15 +72,17 @@ def command(
     ] = None,
     config: ConfigOption = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
-    tasks: Annotated[
-        Optional[str], typer.Option(help="miniwob: comma-separated task names (default: all)")
+    env: Annotated[
+        Optional[list[str]],
+        typer.Option(
+            help="KEY=VALUE for an environment benchmark's runner (repeatable; see `lumos domains`): e.g. "
+            "tasks=a,b suite=NAME episodes=N ranker=SPEC"
+        ),
     ] = None,
-    suite: Annotated[Optional[str], typer.Option(help="miniwob: a named group of tasks")] = None,
-    episodes: Annotated[Optional[int], typer.Option(help="miniwob: episodes per task (fixed seeds)")] = None,
-    ranker: Annotated[
-        Optional[str],
-        typer.Option(help="web: element ranker: dense (shipped MiniLM), bi-encoder:PATH, cross-encoder:PATH"),
-    ] = None,
+    tasks: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env tasks=A,B")] = None,
+    suite: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env suite=NAME")] = None,
+    episodes: Annotated[Optional[int], typer.Option(help="environment benchmarks: = --env episodes=N")] = None,
+    ranker: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env ranker=SPEC")] = None,
     protocol: Annotated[
         str,
         typer.Option(
@@ -108,6 +110,7 @@ def command(
         resolve_models,
         tool_options_for,
     )
+    from lumos.env import parse_env_options
     from lumos.errors import ConfigError
     from lumos.eval.benchmarks import get_benchmark, load_examples
     from lumos.eval.methods import METHODS, make_method
@@ -121,6 +124,7 @@ def command(
         raise ConfigError(f"unknown method(s) {unknown}; choose from: {', '.join(METHODS)}")
     bench = get_benchmark(benchmark)
     items = [] if bench.runner else load_examples(bench, data, limit, seed)
+    env_options = {k: int(v) if v.isdigit() else v for k, v in parse_env_options(env).items()}
     file_values = load_config_file(config)
     code_unsandboxed = apply_unsafe_code(unsafe_code, file_values)
     model = model or file_values.get("model")
@@ -214,7 +218,8 @@ def command(
         if bench.runner:
             from lumos.eval.custom import MethodRun, get_runner
 
-            options = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
+            options: dict[str, Any] = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
+            options.update(env_options)
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
                 progress, options, style=prompt_style,
