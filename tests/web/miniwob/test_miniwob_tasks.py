@@ -107,3 +107,17 @@ def test_the_dom_suite_names_56_real_tasks_and_holds_the_solvable_ones() -> None
     assert len(set(SUITES["solvable"]) & set(_DOM)) >= 40
     pytest.importorskip("miniwob")
     assert set(_DOM) <= set(all_tasks())
+
+
+def test_demonstration_and_evaluation_seeds_never_meet() -> None:
+    from lumos.domains.miniwob.tasks import DEMO_SEED_BASE, demo_seed, eval_seed
+
+    evaluation = {eval_seed(block, k) for block in (0, 1, 999) for k in (0, 1, 999)}
+    demonstration = {demo_seed(block, k) for block in (0, 1, 999) for k in (0, 1, 999)}
+    assert max(evaluation) < DEMO_SEED_BASE <= min(demonstration)
+    assert [s.seed for s in episode_specs(["a"], 2, seed=1)] == [1000, 1001]  # as before the ranges
+    for bad in (lambda: eval_seed(1000, 0), lambda: eval_seed(0, 1000), lambda: demo_seed(-1, 0)):
+        with pytest.raises(ConfigError):
+            bad()
+    with pytest.raises(ConfigError, match="episodes per task"):
+        episode_specs(["a"], 1001)

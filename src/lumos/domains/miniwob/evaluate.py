@@ -1,7 +1,8 @@
 """``lumos eval miniwob``: lumos's web agent on live MiniWoB++ tasks in headless Chromium.
 
 Tasks come from ``--tasks a,b`` and/or ``--suite NAME`` (all tasks by default), ``--episodes N`` per task
-with fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``); MiniWoB's
+with fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``, never a
+demonstration's: :func:`~lumos.domains.miniwob.tasks.eval_seed`); MiniWoB's
 10-second episode clock is raised to ``LUMOS_MINIWOB_EPISODE_SECONDS`` (600). Episodes run in
 batches, one browser of the pool per episode of a batch (``--batch-size``, at most
 ``LUMOS_MINIWOB_BROWSERS``, default 4, browsers). Methods: ``direct`` (the grounding model writes one action
@@ -36,7 +37,7 @@ from lumos.domains.miniwob.env import (
     PageOptions,
 )
 from lumos.domains.miniwob.pool import BrowserPool
-from lumos.domains.miniwob.tasks import resolve_tasks
+from lumos.domains.miniwob.tasks import eval_seed, resolve_tasks
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
 from lumos.eval.runner import open_run, write_results
@@ -67,7 +68,7 @@ class EpisodeSpec:
 def episode_specs(tasks: Sequence[str], episodes: int, seed: int = 0) -> list[EpisodeSpec]:
     if episodes < 1:
         raise ConfigError(f"--episodes must be at least 1, not {episodes}")
-    return [EpisodeSpec(t, k, 1000 * seed + k) for t in tasks for k in range(episodes)]
+    return [EpisodeSpec(t, k, eval_seed(seed, k)) for t in tasks for k in range(episodes)]
 
 
 # ------------------------------------------------------------------------------------------- tools

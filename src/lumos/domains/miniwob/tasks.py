@@ -139,3 +139,28 @@ def resolve_tasks(tasks: str | list[str] | None = None, suite: str | None = None
     if not tasks and not suite:
         names = list(all_tasks())
     return list(dict.fromkeys(names))
+
+
+# Evaluation and demonstration episodes draw MiniWoB seeds from two ranges that cannot meet: evaluation seeds
+# are below DEMO_SEED_BASE, demonstration seeds at or above it.
+EPISODES_PER_BLOCK = 1000
+SEED_BLOCKS = 1000
+DEMO_SEED_BASE = EPISODES_PER_BLOCK * SEED_BLOCKS
+
+
+def _seed(base: int, block: int, k: int, what: str) -> int:
+    if not 0 <= block < SEED_BLOCKS:
+        raise ConfigError(f"{what}: --seed must be from 0 to {SEED_BLOCKS - 1}, not {block}")
+    if not 0 <= k < EPISODES_PER_BLOCK:
+        raise ConfigError(f"{what}: at most {EPISODES_PER_BLOCK} episodes per task, not {k + 1}")
+    return base + EPISODES_PER_BLOCK * block + k
+
+
+def eval_seed(block: int, k: int) -> int:
+    """MiniWoB's seed of episode ``k`` of an evaluation with ``--seed block`` (always below DEMO_SEED_BASE)."""
+    return _seed(0, block, k, "evaluation")
+
+
+def demo_seed(block: int, k: int) -> int:
+    """MiniWoB's seed of demonstration episode ``k`` with ``--seed block`` (never an evaluation seed)."""
+    return _seed(DEMO_SEED_BASE, block, k, "demonstrations")

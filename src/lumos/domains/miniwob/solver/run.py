@@ -11,6 +11,7 @@ from typing import Any
 from lumos.domains.miniwob.env import MiniWoBPage
 from lumos.domains.miniwob.solver import email, flights, forms, games, interactive, shapes
 from lumos.domains.miniwob.solver.look import RANKER, Solver, Step
+from lumos.domains.miniwob.tasks import demo_seed
 from lumos.domains.web_common.tools import resolve_ranker
 from lumos.errors import ConfigError
 from lumos.format.parse import parse_actions
@@ -163,14 +164,15 @@ def write_demo_folder(
 ) -> tuple[int, int]:
     """Solve ``episodes`` seeded episodes of each task in one browser; write ``out/annotations.jsonl`` (the
     rewarded ones) and ``out/rejected.jsonl`` (the others, with reasons). Returns (kept, tried).
-    Seeds are ``1000 * seed + k``: with the default seed 1 none is an episode ``lumos eval miniwob`` scores."""
+    Seeds come from the demonstration range (:func:`~lumos.domains.miniwob.tasks.demo_seed`), which no
+    ``lumos eval miniwob`` episode uses."""
     from lumos.domains.miniwob.pool import BrowserPool
 
     demos: list[Demonstration] = []
     with BrowserPool(1) as pool:
         for task in tasks:
             for k in range(episodes):
-                page = MiniWoBPage(pool.browsers[0], task, 1000 * seed + k, episode_id=f"{task}-s{seed}-{k}")
+                page = MiniWoBPage(pool.browsers[0], task, demo_seed(seed, k), episode_id=f"{task}-s{seed}-{k}")
                 page.reset()
                 demos.append(solve(page, ranker=ranker))
     kept = write_demonstrations(demos, out / "annotations.jsonl")
@@ -210,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: every solvable one)")
     parser.add_argument("--episodes", type=int, default=10, help="episodes per task")
-    parser.add_argument("--seed", type=int, default=1, help="seeds 1000*SEED+k (eval uses SEED 0)")
+    parser.add_argument("--seed", type=int, default=1, help="seed block (demonstration seeds never meet evaluation seeds)")
     parser.add_argument("--ranker", default="dense", help="element ranker that grounds the QUERY")
     args = parser.parse_args(argv)
     tasks = resolve_tasks(args.tasks) if args.tasks else sorted(SOLVERS)
