@@ -13,6 +13,7 @@ from lumos.cli.options import (
     BackendOption,
     BaseUrlOption,
     ConfigOption,
+    EnvOption,
     ExamplesOption,
     GroundAdapterOption,
     GroundBaseUrlOption,
@@ -72,13 +73,7 @@ def command(
     ] = None,
     config: ConfigOption = None,
     progress: Annotated[bool, typer.Option(help="show a progress bar")] = True,
-    env: Annotated[
-        Optional[list[str]],
-        typer.Option(
-            help="KEY=VALUE for an environment benchmark's runner (repeatable; see `lumos domains`): e.g. "
-            "tasks=a,b suite=NAME episodes=N ranker=SPEC"
-        ),
-    ] = None,
+    env: EnvOption = None,
     tasks: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env tasks=A,B")] = None,
     suite: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env suite=NAME")] = None,
     episodes: Annotated[Optional[int], typer.Option(help="environment benchmarks: = --env episodes=N")] = None,

@@ -42,6 +42,13 @@ PlanAdapterOption = Annotated[
 GroundAdapterOption = Annotated[
     Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
 ]
+EnvOption = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        help="KEY=VALUE for the domain's environment (repeatable; see `lumos domains`): e.g. seed=N, data=PATH; "
+        "eval: tasks=A,B, suite=NAME, episodes=N, ranker=SPEC"
+    ),
+]
 BaseUrlOption = Annotated[
     Optional[str],
     typer.Option(help="openai backend: server URL; several comma-separated, or @FILE (one a line), share the requests"),

@@ -15,6 +15,7 @@ from lumos.cli.options import (
     BackendOption,
     BaseUrlOption,
     ConfigOption,
+    EnvOption,
     ExamplesOption,
     GroundAdapterOption,
     GroundBaseUrlOption,
@@ -74,10 +75,7 @@ def command(
     json_out: Annotated[
         bool, typer.Option("--json", help="print the trajectory as JSON instead of text")
     ] = False,
-    env: Annotated[
-        Optional[list[str]],
-        typer.Option(help="KEY=VALUE for the domain's environment (repeatable; see `lumos domains`)"),
-    ] = None,
+    env: EnvOption = None,
     data: Annotated[
         Optional[Path], typer.Option(help="environment domains: the environment's data (= --env data=PATH)")
     ] = None,
