@@ -37,16 +37,8 @@ fi
 mkdir -p $D/eval-small
 for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f"); done
 
-train() {  # NAME MODULE FORMULATION DATAFILE TOKENS
-  # a training of this module still running from an earlier invocation: wait for it rather than start a second
-  while pgrep -f -- "--out $OUT/train/$1 " > /dev/null; do sleep 30; done
-  [ -f $OUT/train/$1/final/adapter_model.safetensors ] && { echo "skip training $1"; return; }
-  rm -f $OUT/train/$1.failed
-  echo "== train $1 ($5 tokens) $(date +%T)"
-  $L train --module $2 --formulation $3 --data $D/train/$4.jsonl --eval-data $D/eval-small/$4.jsonl \
-    --out $OUT/train/$1 --max-tokens $5 --base default --lora-r 8 --lora-alpha 16 --learning-rate 5e-4 \
-    --batch-size 4 --max-length 512 --epochs 1 --resume >> $OUT/train/$1.log 2>&1 || { echo "FAILED $1"; touch $OUT/train/$1.failed; exit 1; }
-}
+source scripts/train_lib.sh
+train() { train_adapter "$@" --max-length 512 --epochs 1; }  # NAME MODULE FORMULATION DATAFILE TOKENS
 HALF=$((BUDGET / 2))
 T=$OUT/train
 evaluate() {  # METHOD: its three evaluations (skipped where finished: lumos eval resumes by example)

@@ -53,8 +53,10 @@ class Domain:
     make_agent: str | None = None
     """``"module:attr"`` building the agent itself (``(planner, grounder, config, style, tool_options)``)."""
     hooks: Mapping[str, str] = field(default_factory=dict)
-    """Agent hooks by name: ``final_answer`` (``(trajectory, executor, question) -> str | None``), the
-    answer of Lumos-I's ``final_qa`` setting."""
+    """Hooks by name: ``final_answer`` (``(trajectory, executor, question) -> str | None``), the answer of
+    Lumos-I's ``final_qa`` setting; ``training_filter`` (``(annotation) -> str | None``), why ``lumos data
+    build`` may not train on an annotation (a held-out task), None where it may; ``task_groups`` (``() ->
+    {group: [task, ...]}``), how ``lumos report`` splits an environment benchmark's tasks."""
     demo_inputs: str | None = None
     """``"module:attr"`` of ``(out) -> list[Path]``: built-in annotation folders for ``lumos data build``."""
     data_domains: tuple[str, ...] = ()
@@ -65,6 +67,9 @@ class Domain:
     """``lumos annotate`` executes an annotation's actions and checks the gold answer."""
     teacher_results: bool = False
     """The teacher writes a ``Result:`` line per subgoal (results that the tools cannot compute offline)."""
+    observe_first: bool = False
+    """The planner's first turn shows the environment's page before any action (``env.observation()``),
+    as an annotation's ``observation`` (the task of a live page often names what only the page shows)."""
     commands: Mapping[str, str] = field(default_factory=dict)
     """Extra CLI commands: ``{"env": "module:function"}`` adds ``lumos env NAME`` (a typer command)."""
 

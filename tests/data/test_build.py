@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from lumos.data.build import MODULES, build, clean_rationale, normalize_question, parse_weights
+from lumos.data.build import DEFAULT_MODULES, build, clean_rationale, normalize_question, parse_weights
 from lumos.data.show import show
 from lumos.data.stats import collect
 from lumos.errors import ConfigError
@@ -69,7 +69,7 @@ def test_every_assistant_turn_parses_back(runs, tmp_path):
     report = build([runs], out, heldout=0.1, seed=1)
     assert report.read == 60 and not report.invalid
     for split in ("train", "heldout"):
-        for module in MODULES:
+        for module in DEFAULT_MODULES:
             rows = _lines(out / split / f"{module}.jsonl")
             assert rows, (split, module)
             for row in rows:

@@ -263,7 +263,7 @@ class Agent:
                 self._finish(e, "round_limit", on_done)
 
     def _plan_prompt(self, e: _Episode) -> Conversation:
-        msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results)
+        msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results, observation=e.traj.observation)
         for bad, why in e.plan_retry[-2:]:
             hint = self.prompts.plan_retry(why, len(e.subgoals) + 1)
             if not hint:  # the style has no feedback turn: the same prompt again
@@ -279,7 +279,7 @@ class Agent:
         plans = self._generate(
             "plan",
             self.plan_model,
-            [self.prompts.plan_onetime(e.traj.task) for e in episodes],
+            [self.prompts.plan_onetime(e.traj.task, observation=e.traj.observation) for e in episodes],
             cfg.plan_max_tokens,
             steps,
             episodes,
@@ -317,8 +317,16 @@ class Agent:
             domain=self.config.domain,
             formulation=self.config.formulation,
             meta=dict(getattr(env, "meta", None) or {}),
+            observation=self._first_observation(env),
         )
         return _Episode(traj=traj, executor=executor)
+
+    def _first_observation(self, env: Any) -> str:
+        """The environment's page before any action, where the domain shows it to the planner."""
+        observe = getattr(env, "observation", None)
+        if not callable(observe) or self.config.domain not in domains:
+            return ""
+        return str(observe()) if get_domain(self.config.domain).observe_first else ""
 
     def _ground_and_execute(self, grounded: Sequence[tuple[_Episode, Step, str]]) -> list[str]:
         """Parse each task's grounded actions, execute them all together (same-tool calls of different tasks

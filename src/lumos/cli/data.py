@@ -50,20 +50,23 @@ def build_command(
     ] = "all",
 ) -> None:
     """Build TRL conversational files ({"messages": [...]}) per module: plan_iterative, plan_onetime,
-    ground_iterative, ground_onetime, cot, direct, integrated."""
+    ground_iterative, ground_onetime, cot, direct, integrated; for a domain with an environment also
+    direct_iterative (the flat baseline: task and page -> next action)."""
     from rich.console import Console
 
     from lumos.cli.options import choose_style
-    from lumos.data.build import MODULES, build, parse_weights
+    from lumos.data.build import DEFAULT_MODULES, build, parse_weights
     from lumos.errors import ConfigError
 
-    modules = module or MODULES
+    modules = module or list(DEFAULT_MODULES)
     if domain != "all":
         from lumos.domain import get_domain
 
         chosen = get_domain(domain)
         if chosen.answerless:  # annotations without an answer: the planner and grounder, both formulations
             modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
+        if chosen.environment and not module:  # live pages: the flat baseline that reads them too
+            modules = [*modules, "direct_iterative"]
         if not inputs and chosen.demo_inputs:
             inputs = chosen.load("demo_inputs")(out)
     if not inputs:

@@ -156,7 +156,7 @@ def command(
         for name in methods
     }
     setups = {
-        name: replace(s, template=prompt_style.template, ground_base_url=ground_base_url if "-" in name else None)
+        name: replace(s, template=prompt_style.template, ground_base_url=ground_base_url if name.startswith("lumos-") else None)
         for name, s in setups.items()
     }
     last_use = {setup: k for k, setup in enumerate(setups[name] for name in methods)}

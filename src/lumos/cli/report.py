@@ -43,6 +43,12 @@ def command(
         table += "\n95% intervals:\n\n" + intervals_table(runs, run_dirs)
     if paired_against:
         table += f"\nPaired tests against {paired_against}:\n\n" + paired_table(runs, run_dirs, paired_against)
+    from lumos.eval.report import run_label
+    from lumos.eval.task_report import task_tables
+
+    by_task = task_tables(runs, run_dirs, [run_label(r) for r in runs], paired_against)
+    if by_task:
+        table += "\n" + by_task
     table += "\nSpeed and failures of each run:\n\n" + speed_table(runs)
     times = time_table(runs)
     if times:

@@ -4,7 +4,8 @@ Each line is ``{"messages": [...]}``, TRL's conversational format, built with
 :class:`~lumos.prompts.modules.ModulePrompts` (``n_examples=0``), the same builders the agent prompts with at
 inference, so training and inference prompts cannot drift apart. Modules: ``plan_iterative``,
 ``plan_onetime``, ``ground_iterative``, ``ground_onetime`` and the baselines ``cot`` (gold rationale, then
-the answer), ``direct`` (the answer only) and ``integrated`` (subgoals and actions from one model).
+the answer), ``direct`` (the answer only) and ``integrated`` (subgoals and actions from one model), and for environment tasks ``direct_iterative`` (one model
+writes each next action from the task and the pages so far: :class:`~lumos.agent.flat.FlatAgent`).
 
 Steps: read the annotations (folders written by ``lumos annotate``, or their ``annotations.jsonl``), drop
 duplicates by normalised task text, drop tasks that appear in the evaluation sets given with ``--exclude``
@@ -42,7 +43,10 @@ MODULES = (
     "cot",
     "direct",
     "integrated",
+    "direct_iterative",
 )
+DEFAULT_MODULES = MODULES[:-1]
+"""What ``build`` writes unless told: every module but the environment-only ``direct_iterative``."""
 
 ALL_DOMAINS = "all"
 
@@ -164,9 +168,9 @@ class Conversations:
         if module == "plan_iterative":
             if len(a.results) != len(a.subgoals):
                 return None
-            return p.plan_iterative(a.task, a.subgoals, a.results, final=True)
+            return p.plan_iterative(a.task, a.subgoals, a.results, final=True, observation=a.observation)
         if module == "plan_onetime":
-            return p.plan_onetime(a.task, a.subgoals)
+            return p.plan_onetime(a.task, a.subgoals, observation=a.observation)
         if module == "ground_iterative":
             results = a.results if len(a.results) == len(a.subgoals) else []
             return p.ground_iterative(a.task, a.subgoals, a.actions, results)
@@ -181,7 +185,21 @@ class Conversations:
             return p.direct(a.task, a.answer.strip()) if a.answer.strip() else None
         if module == "integrated":
             return p.integrated(a.task, a.subgoals, a.actions)
+        if module == "direct_iterative":  # environment tasks only: the flat baseline reads the page
+            if not a.observation or len(a.results) != len(a.actions):
+                return None
+            return p.act_iterative(a.task, a.observation, a.actions, a.results, final=True)
         raise ConfigError(f"unknown module {module!r}; choose from: {', '.join(MODULES)}")
+
+
+def _held_out(a: Annotation) -> str | None:
+    """Why the annotation's domain forbids training on it (its ``training_filter`` hook), or None."""
+    from lumos.domain import domains, get_domain
+
+    if a.domain not in domains:
+        return None
+    refuse = get_domain(a.domain).hook("training_filter")
+    return refuse(a) if refuse is not None else None
 
 
 def check_conversation(module: str, messages: Sequence[Message], a: Annotation) -> None:
@@ -203,6 +221,10 @@ def check_conversation(module: str, messages: Sequence[Message], a: Annotation) 
     elif module == "plan_onetime":
         if [s.text for s in parse_plan(said[0])] != list(a.subgoals):
             raise ParseError("the one-time plan reads back as different subgoals")
+    elif module == "direct_iterative":
+        got = [len(parse_actions(t)) for t in said]
+        if got != [len(parse_actions(x)) for x in a.actions]:
+            raise ParseError(f"action turns read back as {got} actions")
     elif module in ("ground_iterative", "ground_onetime"):
         turns = said if module == "ground_iterative" else ["; ".join(said)]
         expected = [
@@ -236,6 +258,7 @@ class BuildReport:
     invalid: Counter[str] = field(default_factory=Counter)  # "module: source" -> count
     unsupported: Counter[str] = field(default_factory=Counter)
     other_domain: Counter[str] = field(default_factory=Counter)  # left out by --domain
+    held_out: Counter[str] = field(default_factory=Counter)  # refused by the domain's training_filter
     train: Counter[str] = field(default_factory=Counter)  # by source, before weighting
     heldout: Counter[str] = field(default_factory=Counter)
     weighted: Counter[str] = field(default_factory=Counter)  # by source, after weighting
@@ -250,6 +273,7 @@ class BuildReport:
             "invalid": dict(self.invalid),
             "unsupported_domain": dict(self.unsupported),
             "other_domain": dict(self.other_domain),
+            "held_out_by_domain": dict(self.held_out),
             "train": dict(self.train),
             "heldout": dict(self.heldout),
             "train_weighted": dict(self.weighted),
@@ -280,7 +304,7 @@ def build(
     exclude: Sequence[str | Path] = (),
     heldout: float = 0.05,
     seed: int = 0,
-    modules: Sequence[str] = MODULES,
+    modules: Sequence[str] = DEFAULT_MODULES,
     style: PromptStyle | None = None,
     on_item: Callable[[Annotation], None] | None = None,
     domain: str = ALL_DOMAINS,
@@ -317,12 +341,17 @@ def build(
         if domain != ALL_DOMAINS and a.domain not in wanted:
             report.other_domain[a.domain] += 1
             continue
-        key = normalize_question(a.task)
+        reason = _held_out(a)
+        if reason:
+            report.held_out[a.source] += 1
+            continue
+        # a live page's task may read the same over episodes whose pages differ
+        key = normalize_question(a.task + " " + a.observation)
         if key in seen:
             report.duplicates[a.source] += 1
             continue
         seen.add(key)
-        if key in excluded_keys:
+        if normalize_question(a.task) in excluded_keys:
             report.excluded[a.source] += 1
             continue
         try:

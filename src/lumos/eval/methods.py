@@ -20,7 +20,8 @@ from lumos.format.types import Trajectory
 from lumos.models.base import GenerationParams, Model
 from lumos.prompts.modules import ModulePrompts, PromptStyle
 
-METHODS = ("direct", "cot", "integrated", "lumos-iterative", "lumos-onetime")
+METHODS = ("direct", "cot", "integrated", "lumos-iterative", "lumos-onetime", "direct-iterative")
+"""``direct-iterative``: the flat agent of environment benchmarks (:class:`~lumos.agent.flat.FlatAgent`)."""
 
 
 @dataclass
@@ -210,4 +211,9 @@ def make_method(
         config = AgentConfig(**{**agent_config.__dict__, **overrides, "formulation": formulation})
         agent = Agent(planner, grounder, config, style=style, tool_options=tool_options)
         return LumosMethod(name, agent, failed_action_wrong=protocol.failed_action_wrong)
+    if name == "direct-iterative":
+        raise ConfigError(
+            "direct-iterative reads a live environment's pages: use it on an environment benchmark such as "
+            "miniwob, not on a question set"
+        )
     raise ConfigError(f"unknown method {name!r}; choose one of: {', '.join(METHODS)}")

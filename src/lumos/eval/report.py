@@ -21,8 +21,13 @@ def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
     return runs
 
 
-def _label(run: dict[str, Any]) -> str:
-    return run["method"] if not run.get("model") else f"{run['method']} ({run['model']})"
+def run_label(run: dict[str, Any]) -> str:
+    """How a run is named in reports (and by ``--paired-against``): ``method (model)``."""
+    model = run.get("model") or run.get("model_label")
+    return run["method"] if not model else f"{run['method']} ({model})"
+
+
+_label = run_label
 
 
 def comparison_table(runs: Sequence[dict[str, Any]]) -> str:

@@ -97,6 +97,8 @@ class Trajectory(BaseModel):
     ``wait`` (the rest: its round's work for the other tasks, and lumos's own bookkeeping)."""
     meta: dict[str, Any] = Field(default_factory=dict)
     """Facts about the task's environment worth keeping (a web task's id, website, reward...)."""
+    observation: str = ""
+    """What the environment showed before the first action, where the domain shows it to the planner."""
 
     @property
     def subgoals(self) -> list[Subgoal]:
@@ -136,7 +138,8 @@ class Annotation(BaseModel):
     """A solved task in the unified format: the unit of in-context examples and of training data.
 
     ``actions[k]`` holds the grounded actions of ``subgoals[k]`` (``"R1 = ...; R2 = ..."``) and
-    ``results[k]`` what executing them gave (the last output), as shown to the planner.
+    ``results[k]`` what executing them gave (the last output), as shown to the planner. ``observation``:
+    what a live environment showed before the first action (empty where the task is plain text).
     """
 
     task: str
@@ -148,3 +151,4 @@ class Annotation(BaseModel):
     domain: str = DEFAULT_DOMAIN
     source: str = ""
     id: str = ""
+    observation: str = ""

@@ -74,7 +74,9 @@ class PromptStyle:
         "Plan how to solve the task below as a list of subgoals on one line: "
         "'Subgoal 1: ...; Subgoal 2: ...'. Each subgoal is one small step that a tool can carry out."
     )
-    task: Text = "Task: {task}; Initial Environment Description: None."
+    task: Text = "Task: {task}; Initial Environment Description: {observation}."
+    """The planner's task line: ``{observation}`` is the page before any action in domains that show it
+    (``Domain.observe_first``), else ``None``."""
     result: Text = field(default_factory=_own_result)
     """The planner's turn after subgoal ``{index}``: ``{result}`` is its last action result without a
     trailing full stop, ``{done}`` the subgoal with its first letter lower-cased and no trailing full stop."""
@@ -98,6 +100,14 @@ class PromptStyle:
     direct: Text = "Answer the question. Reply with the final answer only.\nQuestion: {task}"
     cot: Text = "Solve the problem step by step. End with 'The answer is X.'\nQuestion: {task}"
     cot_answer: Text = "{rationale} The answer is {answer}."
+    act: Text = (
+        "Do the task on the page one action at a time. Write only the next action, as 'Rk = Tool(arguments)' "
+        "numbered on from your earlier ones; then you see the page it leaves. Use only these tools: "
+        "{tool_names}.\n{tool_descriptions}"
+    )
+    """The flat baseline of environment domains (:class:`~lumos.agent.flat.FlatAgent`): its first turn,
+    followed by the ``task`` line."""
+    act_result: Text = "Result of R{index}: {result}"
     integrated: Text = (
         "Solve the task. Write each subgoal as 'Subgoal k: ...' on its own line, followed by a line with its "
         "actions 'R1 = Tool(arguments); ...'. Use only these tools: {tool_names}.\n{tool_descriptions}\n"
@@ -256,12 +266,15 @@ class ModulePrompts:
         results: Sequence[str] = (),
         final: bool = False,
         demos: bool = True,
+        observation: str = "",
     ) -> list[Message]:
-        """User: task; then per subgoal the planner's turn and the result turn; ``final`` adds the stop."""
+        """User: task (and the environment's first ``observation``); then per subgoal the planner's turn and
+        the result turn; ``final`` adds the stop."""
         shots = self._demos(
-            demos, lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False)
+            demos,
+            lambda ex: self.plan_iterative(ex.task, ex.subgoals, ex.results, True, False, ex.observation),
         )
-        first = f"{self._say('plan_iterative')}\n{self._say('task', task=task.strip())}"
+        first = f"{self._say('plan_iterative')}\n{self._task_line(task, observation)}"
         msgs: list[Message] = [{"role": "user", "content": first}]
         for k, subgoal in enumerate(subgoals):
             said = _subgoal(k + 1, subgoal)
@@ -275,15 +288,18 @@ class ModulePrompts:
             msgs.append({"role": "assistant", "content": STOP_SENTENCE})
         return shots + msgs
 
+    def _task_line(self, task: str, observation: str) -> str:
+        return self._say("task", task=task.strip(), observation=observation.strip() or "None")
+
     def plan_retry(self, why: str, index: int) -> str:
         """The turn answering an unreadable planner output ("" where the style has none)."""
         return self._say("plan_retry", why=why, index=str(index))
 
     def plan_onetime(
-        self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True
+        self, task: str, subgoals: Sequence[str] | None = None, demos: bool = True, observation: str = ""
     ) -> list[Message]:
-        shots = self._demos(demos, lambda ex: self.plan_onetime(ex.task, ex.subgoals, False))
-        first = f"{self._say('plan_onetime')}\n{self._say('task', task=task.strip())}"
+        shots = self._demos(demos, lambda ex: self.plan_onetime(ex.task, ex.subgoals, False, ex.observation))
+        first = f"{self._say('plan_onetime')}\n{self._task_line(task, observation)}"
         msgs: list[Message] = [{"role": "user", "content": first}]
         if subgoals is not None:
             msgs.append(
@@ -360,6 +376,31 @@ class ModulePrompts:
         if rationale is not None:
             content = self._say("cot_answer", rationale=rationale.strip(), answer=answer or "")
             msgs.append({"role": "assistant", "content": content})
+        return shots + msgs
+
+    def act_iterative(
+        self,
+        task: str,
+        observation: str = "",
+        actions: Sequence[str] = (),
+        results: Sequence[str] = (),
+        final: bool = False,
+        demos: bool = True,
+    ) -> list[Message]:
+        """The flat baseline's conversation: the task and the page, then each action and the page it left.
+        Ends with a user turn while there are as many results as actions; ``final`` (a whole episode for
+        training) leaves out the last result, which nothing answers."""
+        shots = self._demos(
+            demos, lambda ex: self.act_iterative(ex.task, ex.observation, ex.actions, ex.results, True, False)
+        )
+        head = self._say("act", tool_names=self._tool_names, tool_descriptions=self._tool_lines)
+        msgs: list[Message] = [{"role": "user", "content": f"{head}\n{self._task_line(task, observation)}"}]
+        shown = len(actions) - 1 if final else len(results)
+        for k, action in enumerate(actions):
+            msgs.append({"role": "assistant", "content": action})
+            if k < min(shown, len(results)):
+                turn = self._say("act_result", index=str(k + 1), result=results[k].strip())
+                msgs.append({"role": "user", "content": turn})
         return shots + msgs
 
     def integrated(

@@ -15,6 +15,11 @@ DOMAIN = Domain(
     environment_help="the task: a MiniWoB++ task name, such as click-button; --env seed=N (or --seed); "
     "--env screenshots=DIR (or --screenshots): a PNG of the page after each action",
     make_agent="lumos.domains.miniwob.episode:make_agent",
+    hooks={
+        "training_filter": "lumos.domains.miniwob.tasks:held_out_reason",
+        "task_groups": "lumos.domains.miniwob.tasks:task_groups",
+    },
+    observe_first=True,
 )
 
 __all__ = ["DOMAIN", "SUITES", "all_tasks", "resolve_tasks"]

@@ -221,6 +221,10 @@ class MiniWoBPage:
             return EpisodeResult(float(meta["raw_reward"]), True, str(meta.get("reason") or ""), self.steps)
         return EpisodeResult(-1.0, False, "unfinished: the agent stopped before the task ended", self.steps)
 
+    def ended(self) -> bool:
+        """Whether the episode is over (MiniWoB says done, or the browser crashed)."""
+        return self.result().done
+
     def close_episode(self) -> EpisodeResult:
         """End the episode (an unfinished one is stopped) and return its result."""
         result = self.result()

@@ -6,7 +6,9 @@ demonstration's: :func:`~lumos.domains.miniwob.tasks.eval_seed`); MiniWoB's
 10-second episode clock is raised to ``LUMOS_MINIWOB_EPISODE_SECONDS`` (600). Episodes run in
 batches, one browser of the pool per episode of a batch (``--batch-size``, at most
 ``LUMOS_MINIWOB_BROWSERS``, default 4, browsers). Methods: ``direct`` (the grounding model writes one action
-sequence for the whole task, no plan), ``lumos-iterative`` and ``lumos-onetime``.
+sequence for the whole task, no plan, without seeing the page), ``direct-iterative`` (one model writes each
+next action from the task and the pages so far: the flat baseline), ``lumos-iterative`` and ``lumos-onetime``
+(whose planner sees the page before the first action, ``Domain.observe_first``).
 
 Scores: MiniWoB's raw reward in [-1, 1] (an episode the agent leaves unfinished scores -1, as MiniWoB's
 clock would give it) and success (reward > 0), per task and overall (``success_rate`` is over episodes,
@@ -29,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.agent.agent import Agent, AgentConfig
+from lumos.agent.flat import FlatAgent
 from lumos.domains.miniwob.env import (
     DEFAULT_EPISODE_SECONDS,
     ENDED,
@@ -50,7 +53,7 @@ from lumos.tools.executor import Executor
 
 log = logging.getLogger(__name__)
 
-METHODS = ("direct", "lumos-iterative", "lumos-onetime")
+METHODS = ("direct", "lumos-iterative", "lumos-onetime", "direct-iterative")
 DEFAULT_BROWSERS = 4
 
 
@@ -214,6 +217,9 @@ def make_runner(run: MethodRun, tools: Callable[[], list[Tool]]) -> Callable[...
     """``(tasks, ids, envs) -> trajectories`` for ``run.method``."""
     if run.method == "direct":
         return DirectMethod(run.grounder, run.config, tools, run.style).run
+    if run.method == "direct-iterative":
+        flat = FlatAgent(run.grounder, run.config, style=run.style, tools=tools)
+        return lambda tasks, ids, envs: flat.run(tasks, ids=ids, envs=envs)
     if run.method in ("lumos-iterative", "lumos-onetime"):
         config = AgentConfig(**{**run.config.__dict__, "formulation": run.method.split("-", 1)[1]})
         agent = miniwob_agent(run.planner, run.grounder, config, tools, style=run.style)

@@ -80,10 +80,30 @@ _SOLVABLE = (
     "book-flight",
 )
 
+# Issue 23's unseen tasks: solvable, but held out of every training set (the demonstration writer skips them
+# and `lumos data build` drops any annotation of theirs), so evaluation shows how trained modules do on tasks
+# they never saw. Variants of seen tasks (harder layouts, other wordings) and tasks of their own.
+UNSEEN: tuple[str, ...] = (
+    "click-checkboxes-large",
+    "click-collapsible-2",
+    "click-dialog-2",
+    "click-tab-2-hard",
+    "click-test-2",
+    "email-inbox-forward-nl-turk",
+    "enter-text-dynamic",
+    "focus-text-2",
+    "login-user-popup",
+    "use-autocomplete",
+)
+SEEN: tuple[str, ...] = tuple(t for t in _SOLVABLE if t not in UNSEEN)
+"""Solvable tasks whose demonstrations may be trained on."""
+
 SUITES: dict[str, tuple[str, ...]] = {
     # the four tasks of the issue's done-when run
     "basic": ("click-button", "click-link", "enter-text", "focus-text"),
     "solvable": _SOLVABLE,
+    "seen": SEEN,
+    "unseen": UNSEEN,
     # a short, varied mix for quick checks of a model (clicking, typing, selecting, widgets)
     "mix": (
         *_FIRST_SOLVABLE,
@@ -164,3 +184,26 @@ def eval_seed(block: int, k: int) -> int:
 def demo_seed(block: int, k: int) -> int:
     """MiniWoB's seed of demonstration episode ``k`` with ``--seed block`` (never an evaluation seed)."""
     return _seed(DEMO_SEED_BASE, block, k, "demonstrations")
+
+
+def task_of_episode(episode_id: str) -> str:
+    """``click-button-s1-4`` (a demonstration's id) -> ``click-button``."""
+    return episode_id.rsplit("-s", 1)[0]
+
+
+def held_out_reason(annotation: object) -> str | None:
+    """Why an annotation may not be trained on (the ``training_filter`` hook): it is an episode of an
+    unseen task. None: it may."""
+    if getattr(annotation, "source", "") != "miniwob-solver":
+        return None
+    task = task_of_episode(str(getattr(annotation, "id", "")))
+    return f"{task} is an unseen task (miniwob.tasks.UNSEEN)" if task in UNSEEN else None
+
+
+def task_groups() -> dict[str, list[str]]:
+    """The ``task_groups`` hook: how reports split the DOM tasks (seen in training, unseen, no solver)."""
+    return {
+        "seen": list(SEEN),
+        "unseen": list(UNSEEN),
+        "no solver": [t for t in _DOM if t not in _SOLVABLE],
+    }

@@ -11,7 +11,7 @@ from typing import Any
 from lumos.domains.miniwob.env import MiniWoBPage
 from lumos.domains.miniwob.solver import email, flights, forms, games, interactive, shapes
 from lumos.domains.miniwob.solver.look import RANKER, Solver, Step
-from lumos.domains.miniwob.tasks import demo_seed
+from lumos.domains.miniwob.tasks import SEEN, demo_seed
 from lumos.domains.web_common.tools import resolve_ranker
 from lumos.errors import ConfigError
 from lumos.format.parse import parse_actions
@@ -106,6 +106,7 @@ def solve(page: MiniWoBPage, ranker: Any = "dense") -> Demonstration:
 def _run(page: MiniWoBPage, steps: Iterator[Step], ranker: Any) -> Demonstration:
     executor = Executor(registry.instantiate("miniwob", ranker=ranker), action_time_limit=30)
     executor.reset(env=page)
+    observation = page.observation()
     subgoals: list[str] = []
     actions: list[str] = []
     results: list[str] = []
@@ -144,6 +145,7 @@ def _run(page: MiniWoBPage, steps: Iterator[Step], ranker: Any) -> Demonstration
         domain="miniwob",
         source="miniwob-solver",
         id=page.episode_id,
+        observation=observation,
     )
     reason = error or ("rewarded" if accepted else f"reward {result.reward:g} ({result.reason})")
     return Demonstration(annotation, result.reward, accepted, reason)
@@ -195,7 +197,7 @@ def miniwob_demo_inputs(out: str | Path, episodes: int = 5) -> list[Path]:
     if find_browser() is None:
         print(f"note: no MiniWoB++ demonstrations (no Chromium here: {INSTALL_HINT})")
         return []
-    kept, tried = write_demo_folder(folder, sorted(SOLVERS), episodes)
+    kept, tried = write_demo_folder(folder, sorted(SEEN), episodes)
     print(f"MiniWoB++: {kept} of {tried} scripted episodes rewarded and kept -> {folder}")
     return [folder]
 
@@ -210,12 +212,17 @@ def main(argv: list[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--tasks", default=None, help="comma-separated tasks (default: every solvable one)")
+    parser.add_argument(
+        "--tasks",
+        default=None,
+        help="comma-separated tasks (default: every seen solvable one; unseen tasks' episodes are written "
+        "when named, for checking their solvers, but `lumos data build` never trains on them)",
+    )
     parser.add_argument("--episodes", type=int, default=10, help="episodes per task")
     parser.add_argument("--seed", type=int, default=1, help="seed block (demonstration seeds never meet evaluation seeds)")
     parser.add_argument("--ranker", default="dense", help="element ranker that grounds the QUERY")
     args = parser.parse_args(argv)
-    tasks = resolve_tasks(args.tasks) if args.tasks else sorted(SOLVERS)
+    tasks = resolve_tasks(args.tasks) if args.tasks else sorted(SEEN)
     kept, tried = write_demo_folder(args.out, tasks, args.episodes, args.seed, args.ranker)
     for task, (won, ran) in per_task(args.out, tasks).items():
         print(f"{task:28s} {won}/{ran}")

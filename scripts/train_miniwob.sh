@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Web modules trained teacher-free on MiniWoB++ (issue 23), against a flat baseline at the same budget.
+#
+# 1. Demonstrations: the scripted solver on every *seen* solvable task (miniwob.tasks.SEEN; the unseen ones
+#    are never written, and `lumos data build` drops them if given), EPISODES seeded episodes each from the
+#    demonstration seed range, kept only where MiniWoB rewards them.
+# 2. Data: `lumos data build --domain miniwob`: planner and grounder conversations of Lumos-I and Lumos-O,
+#    and the flat baseline's (direct_iterative: task + page -> next action, then the page it left).
+# 3. Training, every method at BUDGET training tokens per epoch from the same episodes (Lumos methods split
+#    theirs evenly between planner and grounder), EPOCHS epochs, LoRA r=8 on the embedded SmolLM2-135M.
+# 4. Evaluation on SUITE (default: the 56 DOM tasks), EPISODES_EVAL episodes each on evaluation seeds
+#    (below every demonstration seed): the few-shot base (Lumos-I), direct-trained, Lumos-I and Lumos-O
+#    trained; `lumos report` with 95 % intervals and exact McNemar tests against direct-trained.
+#
+# Usage: BUDGET=100000 scripts/train_miniwob.sh            (everything; resumable: finished parts are skipped)
+#   STAGE=train|eval  stop after that stage
+#   JOBS=2 (default): two one-thread lanes; 1: one after the other
+#   OUT (default runs/miniwob-$BUDGET), SUITE (dom), EPISODES (20 per task), EPISODES_EVAL (10)
+#   METHODS_EVAL (default "lumos-i direct lumos-o base"): which evaluations to run, in this order
+set -u
+cd "$(dirname "$0")/.."
+BUDGET=${BUDGET:-100000}
+EPOCHS=${EPOCHS:-2}
+EPISODES=${EPISODES:-20}
+EPISODES_EVAL=${EPISODES_EVAL:-10}
+SUITE=${SUITE:-dom}
+OUT=${OUT:-runs/miniwob-$BUDGET}
+DEMOS=${DEMOS:-runs/miniwob-demos}
+METHODS_EVAL=${METHODS_EVAL:-lumos-i direct lumos-o base}
+D=$OUT/data
+L=.venv/bin/lumos
+PY=.venv/bin/python
+[ -x $L ] || { L=lumos; PY=python; }
+mkdir -p $OUT/train $OUT/eval
+
+if [ ! -f $DEMOS/annotations.jsonl ]; then
+  echo "== demonstrations ($EPISODES episodes per seen task) $(date +%T)"
+  $PY -m lumos.domains.miniwob.solver --out $DEMOS --episodes $EPISODES || exit 1
+fi
+if [ ! -f $D/manifest.json ]; then
+  $L data build $DEMOS --domain miniwob --out $D --heldout 0.05 || exit 1
+fi
+mkdir -p $D/eval-small
+for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f"); done
+
+source scripts/train_lib.sh
+train() { train_adapter "$@" --max-length 1024 --epochs $EPOCHS --config $OUT/train.yaml; }
+printf 'save_steps: 50  # a checkpoint every 50 steps: a stopped session loses little\n' > $OUT/train.yaml
+HALF=$((BUDGET / 2))
+lane1() {
+  train plan-iterative plan iterative plan_iterative $HALF
+  train direct-iterative direct iterative direct_iterative $BUDGET
+}
+lane2() {
+  train ground-iterative ground iterative ground_iterative $HALF
+  train plan-onetime plan onetime plan_onetime $HALF
+  train ground-onetime ground onetime ground_onetime $HALF
+}
+if [ "${JOBS:-2}" -ge 2 ]; then
+  (export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1; lane1 & lane2 & wait)
+else
+  lane1; lane2
+fi
+for m in plan-iterative ground-iterative plan-onetime ground-onetime direct-iterative; do
+  [ -f $OUT/train/$m/final/adapter_model.safetensors ] || { echo "training $m did not finish"; exit 1; }
+done
+[ "${STAGE:-}" = train ] && exit 0
+
+T=$OUT/train
+E="$L eval miniwob --suite $SUITE --episodes $EPISODES_EVAL --no-progress"
+for m in $METHODS_EVAL; do
+  echo "== eval $m $(date +%T)"
+  case $m in
+    lumos-i) $E --method lumos-iterative --plan-adapter $T/plan-iterative/final \
+      --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/lumos-i ;;
+    lumos-o) $E --method lumos-onetime --plan-adapter $T/plan-onetime/final \
+      --ground-adapter $T/ground-onetime/final --label Lumos-O-trained --out $OUT/eval/lumos-o ;;
+    direct) $E --method direct-iterative --adapter $T/direct-iterative/final --label direct-trained \
+      --out $OUT/eval/direct ;;
+    base) $E --method lumos-iterative --no-trained --label "few-shot base (Lumos-I)" --out $OUT/eval/base ;;
+  esac > $OUT/eval/$m.log 2>&1 || echo "FAILED eval $m (see $OUT/eval/$m.log)"
+done
+[ "${STAGE:-}" = eval ] && exit 0
+runs=$(for m in $METHODS_EVAL; do [ -f $OUT/eval/$m/metrics.json ] && echo $OUT/eval/$m; done)
+$L report $runs --paired-against "direct-iterative (direct-trained)" --out $OUT/report.md --no-views
+echo "== done $(date +%T): $OUT/report.md"

@@ -1,0 +1,87 @@
+"""The unmodularised baseline of environment tasks: one model, no plan.
+
+At each round the model reads the task, the page the environment showed first, and every earlier action
+with the page it left, and writes the next action (``R3 = CLICK(R2, QUERY: ...)``). Trained on the same
+episodes as Lumos's planner and grounder (``lumos data build`` writes ``direct_iterative.jsonl``), it is the
+flat, direct-trained model that Lumos-I is compared with. A task ends when its environment says so
+(``env.ended()``), when the model's actions and their results repeat ``stop_when_stuck`` times, or at
+``max_rounds``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from lumos.agent.agent import Agent, AgentConfig, _Episode
+from lumos.format.types import Step, Subgoal, Trajectory
+from lumos.models.base import Model
+from lumos.prompts.modules import PromptStyle
+from lumos.tools.base import Tool
+
+NEXT_ACTION = "the next action"
+"""The subgoal text recorded on each round (there is no plan to take one from)."""
+
+
+def env_ended(env: Any) -> bool:
+    """Whether the environment says its episode is over (``env.ended()``; False where it cannot say)."""
+    ended = getattr(env, "ended", None)
+    return bool(ended()) if callable(ended) else False
+
+
+class FlatAgent(Agent):
+    """One model writes each next action from the task and the pages so far (see the module doc)."""
+
+    def __init__(
+        self,
+        model: Model,
+        config: AgentConfig | None = None,
+        *,
+        style: PromptStyle | None = None,
+        tools: Callable[[], Sequence[Tool]] | None = None,
+        tool_options: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(model, model, config, style=style, tools=tools, tool_options=tool_options)
+
+    def _first_observation(self, env: Any) -> str:
+        observe = getattr(env, "observation", None)
+        return str(observe()) if callable(observe) else ""
+
+    def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        cfg = self.config
+        for round_index in range(cfg.max_rounds):
+            active = [e for e in episodes if not e.done]
+            if not active:
+                break
+            steps = {
+                id(e): Step(index=round_index + 1, subgoals=[Subgoal(index=round_index + 1, text=NEXT_ACTION)])
+                for e in active
+            }
+            prompts = [
+                self.prompts.act_iterative(e.traj.task, e.traj.observation, e.actions, e.results) for e in active
+            ]
+            outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, active)
+            results = self._ground_and_execute(
+                [(e, steps[id(e)], text) for e, text in zip(active, outputs, strict=True)]
+            )
+            for e, result in zip(active, results, strict=True):
+                e.results.append(result)
+                self._record(e, steps[id(e)])
+                if env_ended(e.executor.context.env):
+                    self._finish(e, "completed", on_done)
+                elif cfg.stop_when_stuck and _stuck(e, cfg.stop_when_stuck):
+                    self._finish(e, "no_progress", on_done)
+        for e in episodes:
+            if not e.done:
+                self._finish(e, "round_limit", on_done)
+
+    def _run_onetime(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        self._run_iterative(episodes, on_done)  # a flat agent has no plan to write at once
+
+
+def _stuck(e: _Episode, rounds: int) -> bool:
+    """The same actions with the same result (or error) in each of the last ``rounds`` rounds."""
+    if len(e.actions) < rounds:
+        return False
+    tail = [" ".join(f"{a} -> {r}".lower().split()) for a, r in zip(e.actions, e.results, strict=False)]
+    return len(set(tail[-rounds:])) == 1
