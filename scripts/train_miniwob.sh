@@ -7,7 +7,8 @@
 # 2. Data: `lumos data build --domain miniwob`: planner and grounder conversations of Lumos-I and Lumos-O,
 #    and the flat baseline's (direct_iterative: task + page -> next action, then the page it left).
 # 3. Training, every method at BUDGET training tokens per epoch from the same episodes (Lumos methods split
-#    theirs evenly between planner and grounder), EPOCHS epochs, LoRA r=8 on the embedded SmolLM2-135M.
+#    theirs PLAN_SHARE % to the planner, whose conversations hold the pages, the rest to the grounder), EPOCHS
+#    epochs, LoRA r=8 on the embedded SmolLM2-135M, conversations cut at 1,024 tokens.
 # 4. Evaluation on SUITE (default: the 56 DOM tasks), EPISODES_EVAL episodes each on evaluation seeds
 #    (below every demonstration seed): the few-shot base (Lumos-I), direct-trained, Lumos-I and Lumos-O
 #    trained; `lumos report` with 95 % intervals and exact McNemar tests against direct-trained.
@@ -20,7 +21,8 @@
 set -u
 cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-100000}
-EPOCHS=${EPOCHS:-2}
+PLAN_SHARE=${PLAN_SHARE:-60}
+EPOCHS=${EPOCHS:-1}
 EPISODES=${EPISODES:-20}
 EPISODES_EVAL=${EPISODES_EVAL:-10}
 SUITE=${SUITE:-dom}
@@ -46,15 +48,16 @@ for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f")
 source scripts/train_lib.sh
 train() { train_adapter "$@" --max-length 1024 --epochs $EPOCHS --config $OUT/train.yaml; }
 printf 'save_steps: 50  # a checkpoint every 50 steps: a stopped session loses little\n' > $OUT/train.yaml
-HALF=$((BUDGET / 2))
+PLAN=$((BUDGET * PLAN_SHARE / 100))
+GROUND=$((BUDGET - PLAN))
 lane1() {
-  train plan-iterative plan iterative plan_iterative $HALF
+  train plan-iterative plan iterative plan_iterative $PLAN
   train direct-iterative direct iterative direct_iterative $BUDGET
 }
 lane2() {
-  train ground-iterative ground iterative ground_iterative $HALF
-  train plan-onetime plan onetime plan_onetime $HALF
-  train ground-onetime ground onetime ground_onetime $HALF
+  train ground-iterative ground iterative ground_iterative $GROUND
+  train plan-onetime plan onetime plan_onetime $PLAN
+  train ground-onetime ground onetime ground_onetime $GROUND
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
   (export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1; lane1 & lane2 & wait)

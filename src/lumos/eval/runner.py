@@ -197,9 +197,10 @@ def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = N
         (out_dir / "report.md").write_text(report)
 
 
-NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress"})
-"""Settings that do not change a run's results (how many examples, how many at once, what the run is called):
-every other setting of ``config.json`` is the run's identity."""
+NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress", "episodes"})
+"""Settings that do not change a run's results (how many examples or episodes per task, how many at once, what
+the run is called): every other setting of ``config.json`` is the run's identity. An environment's episode k
+of a task has a fixed seed, so more episodes extend a run as a higher limit does."""
 
 
 def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:

@@ -31,7 +31,7 @@ def test_tasks_and_suites_resolve_in_order_without_duplicates() -> None:
 
 def test_seeds_are_fixed_per_episode() -> None:
     specs = episode_specs(["a", "b"], 2, seed=3)
-    assert [(s.id, s.seed) for s in specs] == [("a-0", 3000), ("a-1", 3001), ("b-0", 3000), ("b-1", 3001)]
+    assert [(s.id, s.seed) for s in specs] == [("a-0", 3000), ("b-0", 3000), ("a-1", 3001), ("b-1", 3001)]
     with pytest.raises(ConfigError):
         episode_specs(["a"], 0)
 

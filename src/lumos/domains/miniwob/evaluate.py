@@ -1,7 +1,8 @@
 """``lumos eval miniwob``: lumos's web agent on live MiniWoB++ tasks in headless Chromium.
 
 Tasks come from ``--tasks a,b`` and/or ``--suite NAME`` (all tasks by default), ``--episodes N`` per task
-with fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``, never a
+(run round by round over the tasks; a finished run given more episodes goes on with the next rounds) with
+fixed seeds (episode k of a run with ``--seed s`` uses MiniWoB seed ``1000 * s + k``, never a
 demonstration's: :func:`~lumos.domains.miniwob.tasks.eval_seed`); MiniWoB's
 10-second episode clock is raised to ``LUMOS_MINIWOB_EPISODE_SECONDS`` (600). Episodes run in
 batches, one browser of the pool per episode of a batch (``--batch-size``, at most
@@ -71,7 +72,9 @@ class EpisodeSpec:
 def episode_specs(tasks: Sequence[str], episodes: int, seed: int = 0) -> list[EpisodeSpec]:
     if episodes < 1:
         raise ConfigError(f"--episodes must be at least 1, not {episodes}")
-    return [EpisodeSpec(t, k, eval_seed(seed, k)) for t in tasks for k in range(episodes)]
+    # round by round (every task's episode 0, then every task's episode 1...), so that a run stopped early, or
+    # one given --limit, has covered every task about equally
+    return [EpisodeSpec(t, k, eval_seed(seed, k)) for k in range(episodes) for t in tasks]
 
 
 # ------------------------------------------------------------------------------------------- tools
