@@ -50,14 +50,15 @@ train() { train_adapter "$@" --max-length 1024 --epochs $EPOCHS --config $OUT/tr
 printf 'save_steps: 50  # a checkpoint every 50 steps: a stopped session loses little\n' > $OUT/train.yaml
 PLAN=$((BUDGET * PLAN_SHARE / 100))
 GROUND=$((BUDGET - PLAN))
+# lanes of about equal work (the planner and flat conversations are the long ones)
 lane1() {
   train plan-iterative plan iterative plan_iterative $PLAN
-  train direct-iterative direct iterative direct_iterative $BUDGET
+  train plan-onetime plan onetime plan_onetime $PLAN
+  train ground-onetime ground onetime ground_onetime $GROUND
 }
 lane2() {
   train ground-iterative ground iterative ground_iterative $GROUND
-  train plan-onetime plan onetime plan_onetime $PLAN
-  train ground-onetime ground onetime ground_onetime $GROUND
+  train direct-iterative direct iterative direct_iterative $BUDGET
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
   (export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1; lane1 & lane2 & wait)
@@ -70,7 +71,7 @@ done
 [ "${STAGE:-}" = train ] && exit 0
 
 T=$OUT/train
-E="$L eval miniwob --suite $SUITE --episodes $EPISODES_EVAL --no-progress"
+E="$L eval miniwob --suite $SUITE --episodes $EPISODES_EVAL --max-rounds 15 --no-progress"
 for m in $METHODS_EVAL; do
   echo "== eval $m $(date +%T)"
   case $m in

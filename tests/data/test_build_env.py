@@ -74,3 +74,20 @@ def test_the_flat_conversation_shows_results_between_actions():
     assert whole[2]["content"] == "Result of R1: [1] <input value=a>"
     asking = p.act_iterative("Type a.", "[1] <input>", acts[:1], res[:1], demos=False)
     assert asking[-1]["role"] == "user"
+
+
+def test_data_build_of_an_environment_domain_writes_the_flat_file(tmp_path):
+    from typer.testing import CliRunner
+
+    from lumos.cli.main import app
+
+    path = write(tmp_path, [episode("Click OK.", "click-button-s1-0")])
+    out = tmp_path / "data"
+    result = CliRunner().invoke(app, ["data", "build", str(path), "--domain", "miniwob", "--out", str(out), "--heldout", "0"])
+    assert result.exit_code == 0, result.output
+    assert lines(out / "train/direct_iterative.jsonl")
+    text_out = tmp_path / "maths"
+    maths = Annotation(task="What is 2 + 3?", answer="5", subgoals=["Add."], actions=["R1 = Calculator(2 + 3)"], results=["5"])
+    result = CliRunner().invoke(app, ["data", "build", write(tmp_path, [maths]).as_posix(), "--domain", "maths", "--out", str(text_out)])
+    assert result.exit_code == 0, result.output
+    assert not (text_out / "train/direct_iterative.jsonl").exists()
