@@ -50,7 +50,7 @@ def build_command(
     ] = "all",
 ) -> None:
     """Build TRL conversational files ({"messages": [...]}) per module: plan_iterative, plan_onetime,
-    ground_iterative, ground_onetime, cot, direct, integrated; for a domain with an environment also
+    ground_iterative, ground_onetime, cot, direct, integrated; for a domain whose pages are shown also
     direct_iterative (the flat baseline: task and page -> next action)."""
     from rich.console import Console
 
@@ -65,7 +65,7 @@ def build_command(
         chosen = get_domain(domain)
         if chosen.answerless:  # annotations without an answer: the planner and grounder, both formulations
             modules = module or ["plan_iterative", "plan_onetime", "ground_iterative", "ground_onetime"]
-        if chosen.environment and not module:  # live pages: the flat baseline that reads them too
+        if chosen.observe_first and not module:  # live pages: the flat baseline that reads them too
             modules = [*modules, "direct_iterative"]
         if not inputs and chosen.demo_inputs:
             inputs = chosen.load("demo_inputs")(out)

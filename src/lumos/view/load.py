@@ -35,7 +35,7 @@ _RECORD_FIELDS = {
 }
 _TRACE_FIELDS = {
     "task", "id", "steps", "answer", "finished", "stop_reason", "seconds", "model_seconds", "meta",
-    "domain", "formulation", "stage_seconds",
+    "domain", "formulation", "stage_seconds", "observation",
 }
 _WEB_DETAILS = {"candidates", "chosen", "observation", "screenshot", "reward"}
 
@@ -390,7 +390,7 @@ def _trajectory_task(traj: dict[str, Any], prompts: Prompts, media: _Media) -> d
     if isinstance(meta, dict) and meta:
         task["meta"] = meta
     extra = {k: v for k, v in traj.items() if k not in _TRACE_FIELDS}
-    for k in ("domain", "formulation"):
+    for k in ("domain", "formulation", "observation"):  # observation: the page the planner saw first
         if traj.get(k):
             extra[k] = traj[k]
     if extra:
