@@ -80,7 +80,7 @@ def parse_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        ends_early = exc.pos >= len(text.rstrip())
+        ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         why = "the file ends too early: is it truncated?" if ends_early else exc.msg
         raise ConfigError(f"{source}:{exc.lineno}: not valid JSON ({why}, column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # a number with too many digits, nesting too deep
@@ -112,7 +112,8 @@ def read_yaml(path: Path, what: str, *, expect: type | None = None) -> Any:
 
 def _check_type(value: Any, expect: type | None, path: Path, what: str) -> None:
     if expect is not None and not isinstance(value, expect):
-        want = {dict: "an object (mapping)", list: "a list"}.get(expect, expect.__name__)
+        wants: dict[type, str] = {dict: "an object (mapping)", list: "a list"}
+        want = wants.get(expect, expect.__name__)
         raise ConfigError(f"{path}: {what} must hold {want}, not {kind(value)}")
 
 
