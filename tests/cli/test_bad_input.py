@@ -70,6 +70,13 @@ def test_eval_data_that_is_binary_a_folder_or_rows_of_arrays(capsys, tmp_path, m
     one_error(evaluate(capsys, arrays, model, tmp_path / "r"), f"{arrays}:1: a list, not a JSON object")
 
 
+def test_eval_data_with_a_null_or_empty_question(capsys, tmp_path, model) -> None:  # type: ignore[no-untyped-def]
+    for question in (None, "  "):
+        path = tmp_path / "q.jsonl"
+        path.write_text(json.dumps(ROWS[0]) + "\n" + json.dumps({"question": question, "answer": "#### 1"}) + "\n")
+        one_error(evaluate(capsys, path, model, tmp_path / "r"), "example 2: question is null or empty")
+
+
 @pytest.mark.parametrize(
     ("flag", "value"),
     [("--batch-size", 0), ("--batch-size", -1), ("--examples", -3), ("--max-rounds", 10**24), ("--limit", -1)],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -96,6 +97,13 @@ def _example(bench: Benchmark, row: dict[str, Any], index: int) -> Example:
             f"{bench.name} example {index + 1} has no field {exc}; expected fields as in {bench.question!r} "
             f"and {bench.answer_field!r} (is --data a {bench.name} file?)"
         ) from exc
+    fields = [name for _, name, _, _ in string.Formatter().parse(bench.question) if name]
+    empty = [f for f in [*fields, bench.answer_field] if row.get(f) is None or str(row.get(f)).strip() == ""]
+    if empty or not question:
+        raise ConfigError(
+            f"{bench.name} example {index + 1}: {', '.join(empty) or 'the question'} is null or empty; fix or "
+            "delete that row"
+        )
     if bench.answer_after and isinstance(answer, str) and bench.answer_after in answer:
         answer = answer.split(bench.answer_after)[-1].strip()
     ex_id = str(row.get(bench.id_field, "")) if bench.id_field else ""
