@@ -88,3 +88,22 @@ def require(module: str, *, package: str | None = None, extra: str, purpose: str
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingDependencyError(package or module, extra, purpose) from exc
+
+
+def check_range(what: str, value: Any, low: float, high: float, *, whole: bool = True) -> None:
+    """Refuse ``value`` with a ConfigError unless it is a number (a whole one when ``whole``) from ``low`` to
+    ``high``; ``what`` names it as the user gave it (``--batch-size``)."""
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)):
+        raise ConfigError(f"{what} must be a {'whole ' if whole else ''}number, not {value!r}"[:300])
+    if not low <= value <= high:  # NaN fails too
+        bounds = f"from {_shown_number(low)} to {_shown_number(high)}"
+        raise ConfigError(f"{what} must be {bounds}, not {_shown_number(value)}")
+
+
+def _shown_number(value: float) -> str:
+    """A number as an error message shows it: ``1,000``, ``0.5``, a huge one in short (``a 25-digit number``)."""
+    if isinstance(value, int) and value.bit_length() > 50:
+        return f"a {len(str(abs(value))) if value.bit_length() < 10_000 else 'many'}-digit number"
+    if isinstance(value, int) or (value.is_integer() and abs(value) < 1e15):
+        return f"{int(value):,}"
+    return f"{value:g}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
+from lumos.errors import ConfigError
 
 runner = CliRunner()
 
@@ -71,11 +72,9 @@ def test_stdin() -> None:
 
 def test_bad_options() -> None:
     result = runner.invoke(app, ["exec", "--domain", "nope", "R1 = Calculator(1)"])
-    assert result.exit_code == 2
-    assert "unknown domain" in result.stderr
+    assert isinstance(result.exception, ConfigError) and "unknown domain" in str(result.exception)
     result = runner.invoke(app, ["exec", "missing-file.jsonl"])
-    assert result.exit_code == 2
-    assert "no such file" in result.stderr
+    assert isinstance(result.exception, ConfigError) and "no such file" in str(result.exception)
 
 
 def test_help_text_is_the_module_docstring() -> None:

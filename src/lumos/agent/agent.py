@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lumos.domain import DEFAULT_DOMAIN, domains, get_domain
-from lumos.errors import AgentStepError, ConfigError, ParseError
+from lumos.errors import AgentStepError, ConfigError, ParseError, check_range
 from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
 from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Model
@@ -64,13 +64,41 @@ class AgentConfig:
     def __post_init__(self) -> None:
         if self.formulation not in ("iterative", "onetime"):
             raise ConfigError(f"formulation must be 'iterative' or 'onetime', not {self.formulation!r}")
-        if self.max_rounds < 1:
-            raise ConfigError("max_rounds must be at least 1")
-        if self.max_plan_errors < 1:
-            raise ConfigError("max_plan_errors must be at least 1")
-        if self.stop_when_stuck < 0 or self.stop_when_stuck == 1:
+        check_bounds(self.__dict__)
+        if self.stop_when_stuck == 1:
             raise ConfigError("stop_when_stuck must be 0 (never) or at least 2 rounds")
         registry.domain(self.domain)  # raises ConfigError naming the known domains
+
+
+MAX_ROUNDS = 1000
+"""The most rounds (subgoals) a task may be given: nothing a user types grows without bound."""
+
+BOUNDS: dict[str, tuple[float, float]] = {
+    "max_rounds": (1, MAX_ROUNDS),
+    "max_plan_errors": (1, MAX_ROUNDS),
+    "stop_when_stuck": (0, MAX_ROUNDS),
+    "n_examples": (0, 100),
+    "plan_max_tokens": (1, 1_000_000),
+    "ground_max_tokens": (1, 1_000_000),
+    "batch_size": (1, 1_000_000),
+    "temperature": (0, 100),
+    "action_time_limit": (0.001, 86_400),
+}
+"""The allowed range of each number of :class:`AgentConfig`."""
+
+FLAGS = {"n_examples": "--examples", "max_rounds": "--max-rounds", "batch_size": "--batch-size"}
+"""The command-line flags of the settings that have one (the others are set in a ``--config`` file)."""
+
+
+def check_bounds(settings: dict[str, Any]) -> None:
+    """Refuse a number of :class:`AgentConfig` (a flag or a ``--config`` value) outside its range, naming the
+    setting and its flag; settings that are None (not given) or not numbers of AgentConfig are not checked."""
+    for name, (low, high) in BOUNDS.items():
+        value = settings.get(name)
+        if value is None:
+            continue
+        what = f"{name} ({FLAGS[name]})" if name in FLAGS else name
+        check_range(what, value, low, high, whole=name not in ("temperature", "action_time_limit"))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lumos import records
 from lumos.annotate.convert import ConversionError, convert, converter_names
 from lumos.annotate.sources import SourceItem, get_source, load_source, source_names
 from lumos.annotate.teacher import Teacher, TeacherCache, TeacherConfig, TeacherError, to_annotation
@@ -112,17 +113,9 @@ def repair_jsonl(path: Path) -> None:
 
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.exists():
-        return
-    with path.open(encoding="utf-8") as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a damaged line: its item is redone
+    """The records of an output file (none when missing); a damaged line is passed over: its item is redone."""
+    if path.exists():
+        yield from records.read_jsonl(path, "an annotation output file", on_bad=lambda bad: None)
 
 
 def done_ids(out_dir: Path) -> set[str]:

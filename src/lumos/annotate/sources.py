@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import itertools
-import json
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lumos import records
 from lumos.errors import ConfigError
 
 
@@ -128,39 +128,7 @@ def stable_id(source: str, text: str) -> str:
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
     """Records of a JSONL file, a JSON list (or ``{"data": [...]}``), or every such file in a folder."""
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl"))
-        if not files:
-            raise ConfigError(f"{path} holds no .json or .jsonl file")
-        for f in files:
-            yield from read_records(f)
-        return
-    text = path.read_text(encoding="utf-8")
-    data: Any = None
-    if path.suffix != ".jsonl":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            if not text.lstrip().startswith("{"):
-                raise ConfigError(f"{path}: not JSON or JSONL ({exc.msg})") from exc
-    if data is None:  # JSON lines
-        for n, line in enumerate(text.splitlines(), 1):
-            if line.strip():
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ConfigError(f"{path}:{n}: not a JSON line ({exc.msg})") from exc
-        return
-    if isinstance(data, dict):
-        for key in ("data", "examples", "problems", "questions"):
-            if isinstance(data.get(key), list):
-                data = data[key]
-                break
-        else:
-            data = [data]
-    if not isinstance(data, list):
-        raise ConfigError(f"{path}: expected a list of records")
-    yield from data
+    return records.read_records(path, "--data", folders=True)
 
 
 def from_hub(name: str, hub: tuple[str, str | None, str] | None, what: str) -> Iterator[dict[str, Any]]:

@@ -63,13 +63,17 @@ def command(
     from lumos.annotate.pipeline import annotate
     from lumos.annotate.sources import get_source
     from lumos.annotate.teacher import TeacherConfig
-    from lumos.errors import ConfigError
+    from lumos.cli.common import MAX_LIMIT
+    from lumos.errors import ConfigError, check_range
     from lumos.models.base import Model
 
     spec = get_source(source)
     domain = domain or spec.domain
-    if concurrency < 1:
-        raise ConfigError("--concurrency must be at least 1")
+    check_range("--concurrency", concurrency, 1, 1000)
+    check_range("--examples", examples, 0, 100)
+    check_range("--max-tokens", max_tokens, 1, 1_000_000)
+    if limit is not None:
+        check_range("--limit", limit, 1, MAX_LIMIT)
     model: Model | None = None
     config = TeacherConfig(
         n_examples=examples,

@@ -15,6 +15,18 @@ def run_app(app: typer.Typer) -> None:
     except (ConfigError, MissingDependencyError, LumosError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except OSError as exc:  # a path of the user's that cannot be used: a file where a folder belongs, no permission
+        if not exc.filename:
+            raise
+        print(f"error: {exc.filename}: {exc.strerror or exc}: give another path", file=sys.stderr)
+        sys.exit(2)
+
+
+MAX_LIMIT = 1_000_000
+"""The largest ``--limit``: generated benchmarks make that many items up front."""
+
+MAX_EPISODES = 1000
+"""The largest ``--episodes`` per task of an environment benchmark."""
 
 
 def fail(message: str) -> None:

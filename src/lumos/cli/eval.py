@@ -93,6 +93,8 @@ def command(
 ) -> None:
     from rich.console import Console
 
+    from lumos.agent.agent import check_bounds
+    from lumos.cli.common import MAX_EPISODES, MAX_LIMIT
     from lumos.cli.options import (
         ModelSetup,
         QAModelOptions,
@@ -106,13 +108,16 @@ def command(
         tool_options_for,
     )
     from lumos.env import parse_env_options
-    from lumos.errors import ConfigError
+    from lumos.errors import ConfigError, check_range
     from lumos.eval.benchmarks import get_benchmark, load_examples
     from lumos.eval.methods import METHODS, make_method
     from lumos.eval.protocol import get_protocol
     from lumos.eval.runner import run_evaluation
     from lumos.models.registry import load_model
 
+    check_bounds({"batch_size": batch_size, "max_rounds": max_rounds, "n_examples": examples})
+    if limit is not None:
+        check_range("--limit", limit, 1, MAX_LIMIT)
     methods = [m.strip() for item in method for m in item.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -120,6 +125,8 @@ def command(
     bench = get_benchmark(benchmark)
     items = [] if bench.runner else load_examples(bench, data, limit, seed)
     env_options = {k: int(v) if v.isdigit() else v for k, v in parse_env_options(env).items()}
+    if env_options.get("episodes", episodes) is not None:
+        check_range("--episodes", env_options.get("episodes", episodes), 1, MAX_EPISODES)
     file_values = load_config_file(config)
     code_unsandboxed = apply_unsafe_code(unsafe_code, file_values)
     model = model or file_values.get("model")

@@ -33,23 +33,20 @@ def command(
 
     apply_unsafe_code(unsafe_code)
 
-    try:
-        registry.domain(domain)
-    except ConfigError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+    registry.domain(domain)  # an unknown domain: a ConfigError naming the known ones
     out = sys.stdout
     if source == "-":
-        _run_lines(sys.stdin, domain, time_limit, out)
+        _run_lines(sys.stdin.buffer, "<stdin>", domain, time_limit, out)
         return
     path = Path(source)
     if _is_file(path):
-        with path.open(encoding="utf-8") as lines:
-            _run_lines(lines, domain, time_limit, out)
+        with path.open("rb") as lines:
+            _run_lines(lines, str(path), domain, time_limit, out)
         return
+    if _is_dir(path):
+        raise ConfigError(f"{source} is a folder: give a JSONL file of {{\"actions\": [...]}} lines, or a program")
     if path.suffix in (".jsonl", ".json") and "(" not in source:
-        typer.echo(f"error: no such file: {source}", err=True)
-        raise typer.Exit(2)
+        raise ConfigError(f"no such file: {source}")
     _emit(out, _run(source, domain, time_limit))
 
 
@@ -60,30 +57,36 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
+
+
 def _run(actions: Any, domain: str, time_limit: float) -> dict[str, Any]:
     from lumos.tools.executor import run_program
 
     return run_program(actions, domain, action_time_limit=time_limit)
 
 
-def _run_lines(lines: Iterable[str], domain: str, time_limit: float, out: TextIO) -> None:
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+def _run_lines(lines: Iterable[bytes], source: str, domain: str, time_limit: float, out: TextIO) -> None:
+    """One output line for each input line, in order; a bad line's output says what is wrong with it."""
+    from lumos.records import BadLine, parse_lines
+
+    for number, item in parse_lines(lines, source):
         record: dict[str, Any]
-        try:
-            item = json.loads(line)
-        except ValueError as exc:
-            record = _bad_line(number, f"not valid JSON ({exc})")
+        if isinstance(item, BadLine):
+            record = _bad_line(number, item.why)
         else:
-            actions = item.get("actions") if isinstance(item, dict) else None
+            actions = item.get("actions")
             if isinstance(actions, str) or (
                 isinstance(actions, list) and all(isinstance(a, str) for a in actions)
             ):
                 record = _run(actions, domain, time_limit)
             else:
                 record = _bad_line(number, 'expected an object with "actions": a list of texts or one text')
-            if isinstance(item, dict) and "id" in item:
+            if "id" in item:
                 record = {"id": item["id"], **record}
         _emit(out, record)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
-import yaml
 
 from lumos.agent.agent import Agent, AgentConfig
 from lumos.domain import DEFAULT_DOMAIN, get_domain
 from lumos.errors import ConfigError
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle, pick_style
+from lumos.records import read_yaml
 
 FEW_SHOT_DEFAULT = 3
 
@@ -106,11 +106,7 @@ QABaseUrlOption = Annotated[
 def load_config_file(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: a config file must be a mapping of setting: value")
+    data: dict[str, Any] = read_yaml(path, "--config file (a mapping of setting: value)", expect=dict) or {}
     return data
 
 

@@ -21,11 +21,9 @@ def read_history(path: Path | None) -> dict[str, list[str]]:
     if path is None:
         return {"subgoals": [], "actions": [], "results": []}
     from lumos.errors import ConfigError
+    from lumos.records import read_json
 
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"--history {path}: not a readable JSON file ({exc})") from exc
+    data = read_json(path, "--history file")
     if not isinstance(data, dict) or set(data) - {"subgoals", "actions", "results"}:
         raise ConfigError(f"--history {path}: expected an object with keys subgoals, actions, results")
     history: dict[str, list[str]] = {}

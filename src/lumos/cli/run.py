@@ -37,6 +37,8 @@ from lumos.cli.options import (
     load_config_file,
 )
 from lumos.env import Episode
+from lumos.errors import ConfigError
+from lumos.format.types import Trajectory
 
 
 def command(
@@ -87,9 +89,13 @@ def command(
     ] = None,
     unsafe_code: UnsafeCodeOption = False,
 ) -> None:
+    from lumos.agent.agent import check_bounds
     from lumos.domain import get_domain
     from lumos.env import parse_env_options
 
+    check_bounds({"max_rounds": max_rounds, "n_examples": examples})
+    if task is not None and not task.strip():
+        raise ConfigError("the task is empty: give the task's text (or '-' to read tasks from standard input)")
     apply_unsafe_code(unsafe_code, load_config_file(config))
     # the domain of --domain, else of the --config file (whose environment must be built too)
     domain = domain or load_config_file(config).get("domain") or DEFAULT_DOMAIN
@@ -105,6 +111,8 @@ def command(
             raise typer.BadParameter("give the task (or '-' to read tasks from standard input)")
         else:
             tasks = [line.strip() for line in sys.stdin if line.strip()] if task == "-" else [task]
+            if not tasks:
+                raise ConfigError("standard input held no task: give one task a line")
         agent = build_agent(
             config_file=config,
             prompts_file=prompts,
@@ -131,21 +139,32 @@ def command(
         trajectories = agent.run(tasks, envs=[e.env for e in episodes] if episodes else None)
         for traj, episode in zip(trajectories, episodes, strict=False):
             traj.meta.update(episode.outcome())
-        if trace is not None:
-            trace.parent.mkdir(parents=True, exist_ok=True)
-            with trace.open("w") as f:
-                for traj in trajectories:
-                    f.write(traj.to_json() + "\n")
-        if json_out:
-            for traj in trajectories:
-                print(json.dumps(traj.model_dump()))
-            return
-        from lumos.cli.render import print_trajectory
+        _show(trajectories, json_out)
+        if trace is not None:  # after the answer is shown: a trace path that cannot be written loses nothing
+            _write_trace(trace, trajectories)
 
+
+def _show(trajectories: list[Trajectory], json_out: bool) -> None:
+    if json_out:
         for traj in trajectories:
-            print_trajectory(traj)
-            for line in traj.meta.get("steps_taken", []):  # e.g. web: each recorded step against the gold action
-                print(line)
-            if "reward" in traj.meta:
-                what = traj.meta.get("outcome") or f"goal {traj.meta.get('goal')}"
-                print(f"reward: {traj.meta['reward']:.3f} ({what})")
+            print(json.dumps(traj.model_dump()))
+        return
+    from lumos.cli.render import print_trajectory
+
+    for traj in trajectories:
+        print_trajectory(traj)
+        for line in traj.meta.get("steps_taken", []):  # e.g. web: each recorded step against the gold action
+            print(line)
+        if "reward" in traj.meta:
+            what = traj.meta.get("outcome") or f"goal {traj.meta.get('goal')}"
+            print(f"reward: {traj.meta['reward']:.3f} ({what})")
+
+
+def _write_trace(trace: Path, trajectories: list[Trajectory]) -> None:
+    try:
+        trace.parent.mkdir(parents=True, exist_ok=True)
+        with trace.open("w", encoding="utf-8") as f:
+            for traj in trajectories:
+                f.write(traj.to_json() + "\n")
+    except OSError as exc:
+        raise ConfigError(f"--trace {trace}: cannot write the trace there ({exc.strerror or exc})") from exc

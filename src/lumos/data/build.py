@@ -34,6 +34,7 @@ from lumos.format.parse import parse_actions, parse_decision, parse_plan
 from lumos.format.types import Annotation
 from lumos.models.base import Message
 from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.records import FIX_LINE, jsonl_rows
 
 MODULES = (
     "plan_iterative",
@@ -87,14 +88,11 @@ def annotation_files(inputs: Iterable[str | Path]) -> list[Path]:
 
 def read_annotations(files: Iterable[Path]) -> Iterator[Annotation]:
     for f in files:
-        with f.open(encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    yield Annotation.model_validate_json(line)
-                except ValueError as exc:
-                    raise ConfigError(f"{f}:{n}: not an annotation ({str(exc)[:200]})") from exc
+        for n, row in jsonl_rows(f, "annotation file"):
+            try:
+                yield Annotation.model_validate(row)
+            except ValueError as exc:
+                raise ConfigError(f"{f}:{n}: not an annotation ({str(exc)[:200]}): {FIX_LINE}") from exc
 
 
 _QUESTION_KEYS = ("question", "task", "problem", "confirmed_task", "input", "query")
@@ -281,6 +279,10 @@ class BuildReport:
         }
 
 
+MAX_WEIGHT = 1000
+"""The largest ``--weight``: each annotation of the source is repeated at most this often."""
+
+
 def parse_weights(specs: Iterable[str]) -> dict[str, float]:
     """``["gsm8k=2", "svamp=0.5"]`` -> {"gsm8k": 2.0, "svamp": 0.5}."""
     weights = {}
@@ -290,8 +292,10 @@ def parse_weights(specs: Iterable[str]) -> dict[str, float]:
             weight = float(value)
         except ValueError:
             weight = -1.0
-        if not sep or not name.strip() or weight < 0:
-            raise ConfigError(f"--weight {spec!r}: write SOURCE=WEIGHT with a weight >= 0, e.g. gsm8k=0.5")
+        if not sep or not name.strip() or not 0 <= weight <= MAX_WEIGHT:  # NaN fails too
+            raise ConfigError(
+                f"--weight {spec!r}: write SOURCE=WEIGHT with a weight from 0 to {MAX_WEIGHT}, e.g. gsm8k=0.5"
+            )
         weights[name.strip()] = weight
     return weights
 

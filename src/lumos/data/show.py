@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from lumos.errors import ConfigError
+from lumos.records import jsonl_rows
 
 _COLOURS = {"system": "magenta", "user": "cyan", "assistant": "green"}
 
@@ -17,37 +17,30 @@ def show(path: str | Path, n: int = 3, start: int = 0) -> int:
     from rich.panel import Panel
 
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"{file} does not exist")
     console = Console()
     shown = 0
-    with file.open(encoding="utf-8") as f:
-        for index, line in enumerate(f):
-            if index < start or not line.strip():
-                continue
-            if shown >= n:
-                break
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{file}:{index + 1}: not JSON ({exc.msg})") from exc
-            messages = record.get("messages") if isinstance(record, dict) else None
-            if not isinstance(messages, list):
-                raise ConfigError(f"{file}:{index + 1}: no 'messages' list (not a conversation file)")
-            console.rule(f"[bold]{file.name} #{index + 1}")
-            for m in messages:
-                role = str(m.get("role", "?"))
-                colour = _COLOURS.get(role, "white")
-                console.print(
-                    Panel(
-                        escape(str(m.get("content", ""))),
-                        title=role,
-                        title_align="left",
-                        border_style=colour,
-                        expand=True,
-                    )
+    for number, record in jsonl_rows(file, "conversation file"):
+        if number <= start:
+            continue
+        if shown >= n:
+            break
+        messages = record.get("messages")
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            raise ConfigError(f"{file}:{number}: no 'messages' list of objects (not a conversation file)")
+        console.rule(f"[bold]{file.name} #{number}")
+        for m in messages:
+            role = str(m.get("role", "?"))
+            colour = _COLOURS.get(role, "white")
+            console.print(
+                Panel(
+                    escape(str(m.get("content", ""))),
+                    title=role,
+                    title_align="left",
+                    border_style=colour,
+                    expand=True,
                 )
-            shown += 1
+            )
+        shown += 1
     if shown == 0:
         console.print(f"[dim]{file}: no conversation at line {start + 1} or after[/dim]")
     return shown

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
+from lumos.records import read_json, read_jsonl, skip_with_note
 
 
 @dataclass
@@ -40,16 +41,8 @@ class SourceStats:
 
 
 def _lines(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-    return out
+    """The records of an annotation file (none when it is missing); a damaged line is skipped with a note."""
+    return list(read_jsonl(path, "annotation file", on_bad=skip_with_note)) if path.exists() else []
 
 
 def annotation_dirs(root: Path) -> list[Path]:
@@ -96,7 +89,7 @@ def print_stats(root: str | Path, as_json: bool = False) -> None:
     path = Path(root)
     console = Console()
     if (path / "manifest.json").is_file():
-        manifest = json.loads((path / "manifest.json").read_text())
+        manifest = read_json(path / "manifest.json", "a data build manifest", expect=dict)
         if as_json:
             print(json.dumps(manifest, indent=2))
             return

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
+from lumos.records import read_records
 from lumos.registry import load_attr
 
 
@@ -70,7 +71,7 @@ def load_examples(
     the package or hub named in the spec. ``limit`` takes the first N (in file order, after a seeded shuffle
     only for generated benchmarks)."""
     if data is not None:
-        rows: Iterable[dict[str, Any]] = _read_local(Path(data))
+        rows: Iterable[dict[str, Any]] = read_records(Path(data), "--data file")
     elif bench.package:
         rows = _from_package(bench, seed, limit)
     elif bench.hub:
@@ -96,26 +97,17 @@ def _example(bench: Benchmark, row: dict[str, Any], index: int) -> Example:
             f"{bench.name} example {index + 1} has no field {exc}; expected fields as in {bench.question!r} "
             f"and {bench.answer_field!r} (is --data a {bench.name} file?)"
         ) from exc
+    fields = [name for _, name, _, _ in string.Formatter().parse(bench.question) if name]
+    empty = [f for f in [*fields, bench.answer_field] if row.get(f) is None or str(row.get(f)).strip() == ""]
+    if empty or not question:
+        raise ConfigError(
+            f"{bench.name} example {index + 1}: {', '.join(empty) or 'the question'} is null or empty; fix or "
+            "delete that row"
+        )
     if bench.answer_after and isinstance(answer, str) and bench.answer_after in answer:
         answer = answer.split(bench.answer_after)[-1].strip()
     ex_id = str(row.get(bench.id_field, "")) if bench.id_field else ""
     return Example(id=ex_id or f"{bench.name}-{index}", question=question, answer=answer)
-
-
-def _read_local(path: Path) -> Iterator[dict[str, Any]]:
-    if not path.is_file():
-        raise ConfigError(f"--data file {path} does not exist")
-    text = path.read_text()
-    if path.suffix == ".json" or text.lstrip().startswith("["):
-        data = json.loads(text)
-        yield from (data if isinstance(data, list) else data.get("data", data.get("examples", [])))
-        return
-    for n, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ConfigError(f"{path}:{n} is not valid JSON ({exc.msg})") from exc
 
 
 def _from_hub(bench: Benchmark) -> Iterator[dict[str, Any]]:

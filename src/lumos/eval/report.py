@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
+from lumos.records import read_json
 
 
 def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
@@ -17,7 +17,11 @@ def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
         path = d / "metrics.json"
         if not path.is_file():
             raise ConfigError(f"{d} has no metrics.json: is it a finished `lumos eval` run directory?")
-        runs.append(json.loads(path.read_text()))
+        metrics = read_json(path, "a run's metrics", expect=dict)
+        missing = [key for key in ("benchmark", "method") if not isinstance(metrics.get(key), str)]
+        if missing:
+            raise ConfigError(f"{path} has no {' or '.join(missing)}: is it a `lumos eval` run's metrics.json?")
+        runs.append(metrics)
     return runs
 
 

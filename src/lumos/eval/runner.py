@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -19,12 +20,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lumos.errors import ConfigError
+from lumos.errors import ConfigError, check_range
 from lumos.eval import metrics as M
 from lumos.eval.benchmarks import Benchmark, Example
 from lumos.eval.methods import Method, Prediction
 from lumos.eval.protocol import EvalProtocol
 from lumos.models.base import GenerationParams, Message, Model
+from lumos.records import BadLine, jsonl_rows, read_json
 
 PREDICTIONS = "predictions.jsonl"
 
@@ -62,24 +64,24 @@ class RunStats:
 
 
 class PredictionStore:
-    """The append-only predictions file. A torn last line (a kill mid-write) is dropped on open."""
+    """The append-only predictions file. A damaged line (a kill mid-write, a hand edit: not UTF-8, not a JSON
+    object, no id) is dropped on open with a note; its example is run again."""
 
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / PREDICTIONS
         out_dir.mkdir(parents=True, exist_ok=True)
         self.records: list[dict[str, Any]] = []
         if self.path.exists():
-            good, torn = [], False
-            for line in self.path.read_text().splitlines():
-                try:
-                    self.records.append(json.loads(line))
-                    good.append(line)
-                except json.JSONDecodeError:
-                    torn = True
-            if torn:
-                tmp = self.path.with_suffix(".tmp")
-                tmp.write_text("".join(g + "\n" for g in good))
-                os.replace(tmp, self.path)
+            dropped: list[BadLine] = []
+            for n, record in jsonl_rows(self.path, "a run's predictions", on_bad=dropped.append):
+                if isinstance(record.get("id"), (str, int)) and isinstance(record.get("scores", {}), dict):
+                    self.records.append(record)
+                else:
+                    dropped.append(BadLine(str(self.path), n, "a record without an id or scores"))
+            if dropped:
+                for bad in dropped:
+                    print(f"note: {bad}: dropped, its example is run again", file=sys.stderr)
+                _rewrite(self.path, self.records)
         self.done = {r["id"] for r in self.records}
         self._file = self.path.open("a")
 
@@ -110,6 +112,7 @@ def run_evaluation(
 ) -> dict[str, Any]:
     """Evaluate ``method`` on the examples not yet in ``out_dir``; write metrics, config and report.
     ``protocol`` scores the answers (its name is recorded in metrics.json as ``protocol``)."""
+    check_range("batch_size", batch_size, 1, 1_000_000)
     if protocol is not None:
         config = {**config, "protocol": protocol.name}
     ids = [ex.id for ex in examples]
@@ -210,11 +213,9 @@ def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
     if not path.exists():
         return
     try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise ConfigError(f"{path} is damaged ({exc}): use another --out to start a new run") from exc
-    if not isinstance(old, dict):
-        raise ConfigError(f"{path} is damaged (not a JSON object): use another --out to start a new run")
+        old = read_json(path, "a run's settings", expect=dict)
+    except ConfigError as exc:
+        raise ConfigError(f"the run's config.json is damaged: {exc}; use another --out to start a new run") from exc
     changed = _differences(old, json.loads(json.dumps(config, default=str)))
     if changed:
         raise ConfigError(

@@ -6,7 +6,6 @@ metric takes other values (F1, a reward) gets a bootstrap interval and no paired
 
 from __future__ import annotations
 
-import json
 import math
 import random
 from collections.abc import Mapping, Sequence
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lumos.errors import ConfigError
+from lumos.records import jsonl_rows
 
 Z95 = 1.959963984540054
 
@@ -86,13 +86,10 @@ def example_scores(run_dir: Path, metric: str) -> dict[str, float]:
     if not path.is_file():
         raise ConfigError(f"{run_dir} has no predictions.jsonl: is it a `lumos eval` run directory?")
     scores: dict[str, float] = {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
-        value = row.get("scores", {}).get(metric)
-        if value is None:
-            raise ConfigError(f"{path}:{n}: no {metric!r} score for example {row.get('id')!r}")
+    for n, row in jsonl_rows(path, "a run's predictions"):
+        value = row.get("scores", {}).get(metric) if isinstance(row.get("scores"), dict) else None
+        if "id" not in row or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}:{n}: no id or no {metric!r} score (a number) for example {row.get('id')!r}")
         scores[str(row["id"])] = float(value)
     return scores
 

@@ -3,20 +3,20 @@
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from lumos.eval.stats import paired_test, wilson_interval
+from lumos.records import read_jsonl
 
 
 def _rows(run_dir: Path) -> list[dict[str, Any]]:
     path = run_dir / "predictions.jsonl"
     if not path.is_file():
         return []
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return list(read_jsonl(path, "a run's predictions"))
 
 
 def _groups(benchmark: str) -> dict[str, str]:

@@ -161,16 +161,14 @@ def _script(path: str, default: str | None) -> tuple[list[str], str | None]:
     The file holds a list of replies, or ``{"responses": [...], "default": "..."}``."""
     from pathlib import Path
 
-    import yaml
+    from lumos.records import read_yaml
 
-    file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"fake backend: script file {path} does not exist")
-    data = yaml.safe_load(file.read_text())  # JSON is YAML too
+    data = read_yaml(Path(path), "the fake backend's script file")  # JSON is YAML too
     if isinstance(data, list):
         return [str(x) for x in data], default
     if isinstance(data, dict) and isinstance(data.get("responses", []), list):
-        return [str(x) for x in data.get("responses", [])], data.get("default", default)
+        fallback = data.get("default", default)
+        return [str(x) for x in data.get("responses", [])], None if fallback is None else str(fallback)
     raise ConfigError(
         f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ...}}"
     )

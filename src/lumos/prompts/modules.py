@@ -20,13 +20,12 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
-import yaml
-
 from lumos.domain import DEFAULT_DOMAIN
 from lumos.errors import ConfigError
 from lumos.format.parse import GO_ON_SENTENCE, STOP_SENTENCE
 from lumos.format.types import Annotation
 from lumos.models.base import Message
+from lumos.records import read_yaml
 
 Text = str | dict[str, str]
 """One wording for every domain, or wordings by domain (``default`` for the domains not named)."""
@@ -138,14 +137,14 @@ class PromptStyle:
     def from_yaml(cls, path: str | Path, base: PromptStyle | None = None) -> PromptStyle:
         """A style file: ``field: text`` or ``field: {domain: text, default: text}``, on top of ``base``
         (lumos's own style), or of the style named by an ``extends:`` key."""
-        data = yaml.safe_load(Path(path).read_text())
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: a prompt style file must be a mapping of field: text")
+        data = read_yaml(Path(path), "a prompt style file (a mapping of field: text)", expect=dict)
+        if data is None:
+            raise ConfigError(f"{path} is empty: a prompt style file is a mapping of field: text")
         extends = data.pop("extends", None)
         if extends is not None:
             base = load_style(str(extends))
         known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(str(k) for k in set(data) - known)
         if unknown:
             raise ConfigError(f"{path}: unknown prompt fields {unknown}; known: {sorted(known)}")
         values: dict[str, Text] = {}

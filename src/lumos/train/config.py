@@ -6,9 +6,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-
 from lumos.errors import ConfigError
+from lumos.records import read_yaml
 
 MODULES = ("plan", "ground", "cot", "direct", "integrated")
 
@@ -108,13 +107,9 @@ class TrainConfig:
     def from_sources(cls, config_file: Path | None, overrides: dict[str, Any]) -> TrainConfig:
         values: dict[str, Any] = {}
         if config_file is not None:
-            if not config_file.is_file():
-                raise ConfigError(f"config file {config_file} does not exist")
-            loaded = yaml.safe_load(config_file.read_text()) or {}
-            if not isinstance(loaded, dict):
-                raise ConfigError(f"{config_file}: expected a mapping of setting: value")
+            loaded = read_yaml(config_file, "--config file (a mapping of setting: value)", expect=dict) or {}
             known = {f.name for f in fields(cls)}
-            unknown = sorted(set(loaded) - known)
+            unknown = sorted(str(k) for k in set(loaded) - known)
             if unknown:
                 raise ConfigError(f"{config_file}: unknown settings {unknown}")
             values.update(loaded)

@@ -20,6 +20,7 @@ from typing import Any
 
 from lumos.errors import ConfigError, require
 from lumos.models.base import Message
+from lumos.records import jsonl_rows
 from lumos.train.config import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -38,14 +39,7 @@ def read_conversations(path: str | Path) -> list[list[Message]]:
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"training data {p} does not exist; make it with `lumos data build`")
-    rows: list[tuple[str, Any]] = []
-    for n, line in enumerate(p.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((f"{p}:{n}", json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{p}:{n}: expected a JSON object with 'messages' ({exc})") from exc
+    rows = [(f"{p}:{n}", row) for n, row in jsonl_rows(p, "training data (rows with 'messages')")]
     if not rows:
         raise ConfigError(f"{p} holds no conversations")
     return [_checked_messages(where, row) for where, row in rows]

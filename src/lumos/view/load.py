@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
+from lumos.records import read_json, read_jsonl, skip_with_note
 
 PREDICTIONS = "predictions.jsonl"
 ANNOTATIONS = "annotations.jsonl"
@@ -167,30 +168,15 @@ def _load_one(path: Path, prompts: Prompts, images: dict[str, str] | None) -> Ru
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """Records of a JSON-lines file; a torn last line (a run killed mid-write) is skipped."""
-    records = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if n == len(lines):
-                continue
-            raise ConfigError(f"{path}:{n} is not JSON ({exc.msg}): is it a lumos output file?") from exc
-        if not isinstance(rec, dict):
-            raise ConfigError(f"{path}:{n} is not a JSON object")
-        records.append(rec)
-    return records
+    """Records of a JSON-lines file; a damaged line (a run killed mid-write) is skipped with a note."""
+    return list(read_jsonl(path, "a lumos output file", on_bad=skip_with_note))
 
 
 def _read_json(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        return {}
+    """An object of a JSON file; empty when the file is missing or damaged (the view shows what it can)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = read_json(path, "a run's settings")
+    except ConfigError:
         return {}
     return data if isinstance(data, dict) else {}
 
