@@ -73,3 +73,15 @@ def test_round_limit():
     flat, _ = agent(["R1 = TYPE(Env, QUERY: name input, TEXT: a)", "R2 = TYPE(R1, QUERY: name input, TEXT: b)"], max_rounds=2)
     traj = flat.run(["Submit."], envs=[FormPage()])[0]
     assert traj.stop_reason == "round_limit" and not traj.finished
+
+
+def test_a_page_that_cannot_be_read_at_the_start_is_recorded_not_raised():
+    from lumos.errors import ToolError
+
+    class DeadPage(FormPage):
+        def observation(self) -> str:
+            raise ToolError("the browser crashed")
+
+    flat, _ = agent(["R1 = CLICK(Env, QUERY: Submit button)"], max_rounds=1)
+    traj = flat.run(["Submit."], envs=[DeadPage()])[0]
+    assert traj.observation == "" and traj.steps

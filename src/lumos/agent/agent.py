@@ -130,6 +130,15 @@ class _Episode:
     started: float = field(default_factory=time.perf_counter)
 
 
+def _observe(observe: Callable[[], Any]) -> str:
+    """The environment's first page; "" where it cannot give one (a crashed browser: the episode's first action
+    then fails and is recorded on its step)."""
+    try:
+        return str(observe())
+    except AgentStepError:
+        return ""
+
+
 def _spent(traj: Trajectory, stage: str, seconds: float) -> None:
     traj.stage_seconds[stage] = traj.stage_seconds.get(stage, 0.0) + seconds
 
@@ -354,7 +363,9 @@ class Agent:
         observe = getattr(env, "observation", None)
         if not callable(observe) or self.config.domain not in domains:
             return ""
-        return str(observe()) if get_domain(self.config.domain).observe_first else ""
+        if not get_domain(self.config.domain).observe_first:
+            return ""
+        return _observe(observe)
 
     def _ground_and_execute(self, grounded: Sequence[tuple[_Episode, Step, str]]) -> list[str]:
         """Parse each task's grounded actions, execute them all together (same-tool calls of different tasks

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumos.agent.agent import Agent, AgentConfig, _Episode
+from lumos.agent.agent import Agent, AgentConfig, _Episode, _observe
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle
@@ -45,7 +45,7 @@ class FlatAgent(Agent):
 
     def _first_observation(self, env: Any) -> str:
         observe = getattr(env, "observation", None)
-        return str(observe()) if callable(observe) else ""
+        return _observe(observe) if callable(observe) else ""
 
     def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
         cfg = self.config
