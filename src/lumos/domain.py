@@ -40,7 +40,8 @@ class Domain:
     """The domain's package (where ``examples.yaml``, ``benchmarks.yaml`` and ``styles.yaml`` lie)."""
     description: str = ""
     install: str = ""
-    """How to install what the domain needs beyond lumos, e.g. ``pip install 'lumos-agents[web]'``."""
+    """How to install what the domain needs beyond lumos, e.g. ``pip install 'lumos-agents[EXTRA]'`` with the
+    extra that names its dependencies."""
     sources: tuple[str, ...] = ()
     """Modules that register annotation sources (:func:`lumos.annotate.sources.register_source`)."""
     environment: str | None = None

@@ -358,14 +358,14 @@ class Agent:
         )
         return _Episode(traj=traj, executor=executor)
 
+    def _shows_first_page(self) -> bool:
+        """Whether the domain shows the planner the environment's page before any action."""
+        return self.config.domain in domains and get_domain(self.config.domain).observe_first
+
     def _first_observation(self, env: Any) -> str:
-        """The environment's page before any action, where the domain shows it to the planner."""
+        """The environment's page before any action, where the model is shown it ("" elsewhere)."""
         observe = getattr(env, "observation", None)
-        if not callable(observe) or self.config.domain not in domains:
-            return ""
-        if not get_domain(self.config.domain).observe_first:
-            return ""
-        return _observe(observe)
+        return _observe(observe) if callable(observe) and self._shows_first_page() else ""
 
     def _ground_and_execute(self, grounded: Sequence[tuple[_Episode, Step, str]]) -> list[str]:
         """Parse each task's grounded actions, execute them all together (same-tool calls of different tasks

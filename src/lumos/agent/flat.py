@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumos.agent.agent import Agent, AgentConfig, _Episode, _observe
+from lumos.agent.agent import Agent, AgentConfig, _Episode
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle
@@ -43,9 +43,8 @@ class FlatAgent(Agent):
     ) -> None:
         super().__init__(model, model, config, style=style, tools=tools, tool_options=tool_options)
 
-    def _first_observation(self, env: Any) -> str:
-        observe = getattr(env, "observation", None)
-        return _observe(observe) if callable(observe) else ""
+    def _shows_first_page(self) -> bool:
+        return True  # the flat model always reads the page it acts on
 
     def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
         cfg = self.config

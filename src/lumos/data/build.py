@@ -4,8 +4,9 @@ Each line is ``{"messages": [...]}``, TRL's conversational format, built with
 :class:`~lumos.prompts.modules.ModulePrompts` (``n_examples=0``), the same builders the agent prompts with at
 inference, so training and inference prompts cannot drift apart. Modules: ``plan_iterative``,
 ``plan_onetime``, ``ground_iterative``, ``ground_onetime`` and the baselines ``cot`` (gold rationale, then
-the answer), ``direct`` (the answer only) and ``integrated`` (subgoals and actions from one model), and for environment tasks ``direct_iterative`` (one model
-writes each next action from the task and the pages so far: :class:`~lumos.agent.flat.FlatAgent`).
+the answer), ``direct`` (the answer only) and ``integrated`` (subgoals and actions from one model), and for
+tasks on live pages ``direct_iterative`` (one model writes each next action from the task and the pages so far:
+:class:`~lumos.agent.flat.FlatAgent`).
 
 Steps: read the annotations (folders written by ``lumos annotate``, or their ``annotations.jsonl``), drop
 duplicates by normalised task text, drop tasks that appear in the evaluation sets given with ``--exclude``

@@ -31,8 +31,6 @@ def run_label(run: dict[str, Any]) -> str:
     return run["method"] if not model else f"{run['method']} ({model})"
 
 
-_label = run_label
-
 
 def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
     """Rows: method (and model); columns: benchmark; cells: the primary metric in percent (then F1 and the
@@ -47,7 +45,7 @@ def comparison_table(runs: Sequence[dict[str, Any]]) -> str:
     rows: dict[str, dict[str, str]] = {}
     for r in runs:
         values = " / ".join(f"{100 * r[m]:.1f}" if m in r else "-" for m in shown[r["benchmark"]])
-        rows.setdefault(_label(r), {})[r["benchmark"]] = f"{values} (n={r['n']})"
+        rows.setdefault(run_label(r), {})[r["benchmark"]] = f"{values} (n={r['n']})"
     header = "| method | " + " | ".join(benchmarks) + " |"
     lines = [header, "|" + "---|" * (len(benchmarks) + 1)]
     for label, cells in rows.items():
@@ -79,7 +77,7 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
         failures = ", ".join(f"{k} {v}" for k, v in sorted(r.get("failures", {}).items())) or "-"
         stops = ", ".join(f"{k} {v}" for k, v in sorted(r.get("stop_reasons", {}).items())) or "-"
         lines.append(
-            f"| {r['benchmark']} | {_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
+            f"| {r['benchmark']} | {run_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
             f"{f'{100 * share:.2f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
             f"{tokens.get('completion', 0) / n:.0f} | {failures} | {stops} |"
         )
@@ -103,7 +101,7 @@ def time_table(runs: Sequence[dict[str, Any]]) -> str:
         top = max(tools.items(), key=lambda kv: kv[1]) if tools else None
         task = r.get("task_seconds") or {}
         lines.append(
-            f"| {r['benchmark']} | {_label(r)} | {100 * share.get('plan', 0):.1f}% | "
+            f"| {r['benchmark']} | {run_label(r)} | {100 * share.get('plan', 0):.1f}% | "
             f"{100 * share.get('ground', 0):.1f}% | {100 * sum(tools.values()):.1f}% | "
             f"{f'{top[0]} {100 * top[1]:.1f}%' if top else '-'} | {100 * share.get('wait', 0):.1f}% | "
             f"{task.get('p50', '-')} | {task.get('p95', '-')} |"
@@ -116,7 +114,7 @@ def views_section(runs: Sequence[dict[str, Any]], pages: Sequence[Path], base: P
     lines = []
     for run, page in zip(runs, pages, strict=True):
         target = Path(os.path.relpath(page.resolve(), base.resolve())) if base is not None else page
-        lines.append(f"- [{run['benchmark']}: {_label(run)}]({target.as_posix()})")
+        lines.append(f"- [{run['benchmark']}: {run_label(run)}]({target.as_posix()})")
     return "Trajectories of each run (`lumos view`):\n\n" + "\n".join(lines) + "\n"
 
 
@@ -131,13 +129,13 @@ def comparison_chart(runs: Sequence[dict[str, Any]], path: Path) -> Path:
             "the chart needs matplotlib: pip install 'lumos-agents[eval]' (or pass --no-chart)"
         ) from exc
     benchmarks = sorted({r["benchmark"] for r in runs})
-    methods = list(dict.fromkeys(_label(r) for r in runs))
+    methods = list(dict.fromkeys(run_label(r) for r in runs))
     width = 0.8 / max(1, len(methods))
     fig, ax = plt.subplots(figsize=(max(6, 1.2 * len(benchmarks) * len(methods) / 2), 4.2))
     for i, m in enumerate(methods):
         values = []
         for b in benchmarks:
-            match = [r for r in runs if _label(r) == m and r["benchmark"] == b]
+            match = [r for r in runs if run_label(r) == m and r["benchmark"] == b]
             values.append(
                 100 * match[0][match[0]["primary_metric"]] if match else float("nan")
             )  # nan: no bar
@@ -168,7 +166,7 @@ def intervals_table(runs: Sequence[dict[str, Any]], run_dirs: Sequence[Path]) ->
         low, high = interval(scores)
         mean = sum(scores) / len(scores)
         lines.append(
-            f"| {r['benchmark']} | {_label(r)} | {len(scores)} | {100 * mean:.1f} | "
+            f"| {r['benchmark']} | {run_label(r)} | {len(scores)} | {100 * mean:.1f} | "
             f"{100 * low:.1f}-{100 * high:.1f} |"
         )
     return "\n".join(lines) + "\n"
@@ -179,11 +177,11 @@ def paired_table(runs: Sequence[dict[str, Any]], run_dirs: Sequence[Path], again
     examples both scored (0/1 primary metrics only)."""
     from lumos.eval.stats import example_scores, paired_test
 
-    labels = {_label(r) for r in runs} | {r["method"] for r in runs}
+    labels = {run_label(r) for r in runs} | {r["method"] for r in runs}
     if against not in labels:
         raise ConfigError(f"--paired-against {against!r} names no run; the runs are: {sorted(labels)}")
     references = {
-        r["benchmark"]: d for r, d in zip(runs, run_dirs, strict=True) if against in (_label(r), r["method"])
+        r["benchmark"]: d for r, d in zip(runs, run_dirs, strict=True) if against in (run_label(r), r["method"])
     }
     lines = [
         f"| benchmark | method | examples in common | right only here | right only in {against} "
@@ -197,7 +195,7 @@ def paired_table(runs: Sequence[dict[str, Any]], run_dirs: Sequence[Path], again
         metric = r["primary_metric"]
         test = paired_test(example_scores(d, metric), example_scores(ref, metric))
         lines.append(
-            f"| {r['benchmark']} | {_label(r)} | {test.n} | {test.only_a} | {test.only_b} | "
+            f"| {r['benchmark']} | {run_label(r)} | {test.n} | {test.only_a} | {test.only_b} | "
             f"{100 * test.difference:+.1f} | {test.p_value:.3g} |"
         )
     return "\n".join(lines) + "\n"
