@@ -111,3 +111,11 @@ def test_loaded_through_registry() -> None:
     model = load_model("fake", "planner", responses=["Subgoal 1: x"])
     assert isinstance(model, FakeModel) and model.name == "planner"
     assert model.generate([conv("q")], GenerationParams())[0].text == "Subgoal 1: x"
+
+
+def test_a_continued_reply_written_whole_is_cut_to_what_follows_its_start() -> None:
+    model = FakeModel(["No, I will keep planning. Subgoal 2: Click.", "Something else."])
+    start: Message = {"role": "assistant", "content": "No, I will keep planning. Subgoal 2:"}
+    conversation: list[Message] = [{"role": "user", "content": "Plan."}, start]
+    first, second = model.generate([conversation, conversation], GenerationParams())
+    assert (first.text, second.text) == (" Click.", "Something else.")

@@ -18,6 +18,7 @@ import pytest
 from lumos.errors import ConfigError, MissingDependencyError
 from lumos.models.base import GenerationParams, Message
 from lumos.models.select import fastest_backend
+from lumos.models.templates import split_continuation
 
 
 def conv(text: str) -> list[Message]:
@@ -253,9 +254,13 @@ def test_prompt_text_and_tokens_match_the_hf_backend(model: Any) -> None:
 
     tok = AutoTokenizer.from_pretrained(resolve_default())
     for c in [*SHORT[:2], *agent_prompts()[:1], [*conv("Hi"), {"role": "assistant", "content": "Hello!"}]]:
-        text = tok.apply_chat_template(list(c), add_generation_prompt=True, tokenize=False)
+        head, start = split_continuation(c)  # a final assistant message is continued
+        text = tok.apply_chat_template(head, add_generation_prompt=True, tokenize=False) + start
         assert model.format_prompt(c) == text
         assert model.encode(c) == tok(text, add_special_tokens=False)["input_ids"]
+    assert model.format_prompt([*conv("Hi"), {"role": "assistant", "content": "Hello!"}]).endswith(
+        "<|im_start|>assistant\nHello!"
+    )
 
 
 @pytestmark_engine

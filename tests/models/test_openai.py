@@ -164,3 +164,15 @@ def test_bad_options() -> None:
     with pytest.raises(ConfigError):
         OpenAIModel("m", base_url="http://x/v1", concurrency=0)
     assert OpenAIModel("m", base_url="http://x/v1").generate([], GenerationParams()) == []
+
+
+def test_a_final_assistant_message_is_continued() -> None:
+    start: Message = {"role": "assistant", "content": "No, I will keep planning. Subgoal 2:"}
+    with FakeOpenAIServer([" Click.", " Type."]) as server:
+        chat = fast(server.base_url).generate([[*conv("plan"), start]], GenerationParams())
+        text = fast(server.base_url, use_chat=False).generate([[*conv("plan"), start]], GenerationParams())
+    assert (chat[0].text, text[0].text) == (" Click.", " Type.")
+    asked_chat, asked_text = server.requests
+    assert asked_chat["messages"][-1] == dict(start)
+    assert (asked_chat["continue_final_message"], asked_chat["add_generation_prompt"]) == (True, False)
+    assert asked_text["prompt"] == "<|user|>\nplan\n<|assistant|>\nNo, I will keep planning. Subgoal 2:"

@@ -4,7 +4,8 @@ Each round sends the plan prompts of every unfinished task to the planning model
 ground prompts to the grounding model in one batch, then executes every task's actions together (the tool
 calls of the same position and tool across tasks batched, e.g. one QA model call for all tasks). Model mistakes
 (unparseable output, failing actions) are recorded on their step and, in Lumos-I, shown to the planner as
-the subgoal's result; the other tasks go on.
+the subgoal's result; the other tasks go on. On an environment that says when its episode is over (a live
+web page), the environment ends the task (``AgentConfig.end_with_env``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any, Literal
 
 from lumos.domain import DEFAULT_DOMAIN, domains, get_domain
 from lumos.errors import AgentStepError, ConfigError, ParseError, check_range
-from lumos.format.parse import parse_actions, parse_decision, parse_plan, render_actions
+from lumos.format.parse import GO_ON_SENTENCE, parse_actions, parse_decision, parse_plan, render_actions
 from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
-from lumos.models.base import Conversation, Generation, GenerationParams, Model
+from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
 from lumos.prompts.modules import ModulePrompts, PromptStyle
 from lumos.tools.base import Tool, registry
 from lumos.tools.executor import Executor, execute_batch
@@ -53,6 +54,15 @@ class AgentConfig:
     temperature: float = field(default=0.0, metadata={"help": "sampling temperature (0: greedy)"})
     action_time_limit: float = field(default=5.0, metadata={"help": "seconds one action may run"})
     batch_size: int = field(default=64, metadata={"help": "most tasks sent to a model in one batch"})
+    end_with_env: bool = field(
+        default=True,
+        metadata={
+            "help": "Lumos-I on an environment that says when its episode is over (a live web page): the task "
+            "ends as soon as the environment ends it, and a planner that stops while the environment is still "
+            "live is made to go on (its reply continued from 'No, I will keep planning. Subgoal N:'); false: "
+            "the planner alone decides when to stop"
+        },
+    )
     final_qa: str = field(
         default="",
         metadata={
@@ -242,6 +252,8 @@ class Agent:
                 steps,
                 active,
             )
+            if cfg.end_with_env and round_index < cfg.max_rounds:
+                plan_outputs = self._go_on_while_live(active, plan_outputs, steps)
             grounding: list[_Episode] = []
             for e, text in zip(active, plan_outputs, strict=False):
                 step = steps[id(e)]
@@ -293,11 +305,38 @@ class Agent:
             for e, result in zip(grounding, results, strict=False):
                 e.results.append(result)
                 self._record(e, steps[id(e)])
-                if cfg.stop_when_stuck and _repeats_itself(e, cfg.stop_when_stuck):
+                if cfg.end_with_env and env_ended(e.executor.context.env):
+                    self._finish(e, "completed", on_done)
+                elif cfg.stop_when_stuck and _repeats_itself(e, cfg.stop_when_stuck):
                     self._finish(e, "no_progress", on_done)
         for e in episodes:
             if not e.done:
                 self._finish(e, "round_limit", on_done)
+
+    def _go_on_while_live(
+        self, active: list[_Episode], outputs: list[str], steps: dict[int, Step]
+    ) -> list[str]:
+        """Where the planner stopped while its environment is still live, its reply is written again from
+        "No, I will keep planning. Subgoal N:" (the environment, not the planner, knows the task is not over);
+        both calls stay on the step."""
+        live = [
+            k
+            for k, (e, text) in enumerate(zip(active, outputs, strict=True))
+            if e.subgoals and env_live(e.executor.context.env) and _says_stop(text)
+        ]
+        if not live:
+            return outputs
+        starts = [f"{GO_ON_SENTENCE} Subgoal {len(active[k].subgoals) + 1}:" for k in live]
+        prompts: list[Conversation] = [
+            [*self._plan_prompt(active[k]), Message(role="assistant", content=start)]
+            for k, start in zip(live, starts, strict=True)
+        ]
+        going_on = [active[k] for k in live]
+        texts = self._generate("plan", self.plan_model, prompts, self.config.plan_max_tokens, steps, going_on)
+        out = list(outputs)
+        for k, start, text in zip(live, starts, texts, strict=True):
+            out[k] = steps[id(active[k])].calls[-1].output = start + text
+        return out
 
     def _plan_prompt(self, e: _Episode) -> Conversation:
         msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results, observation=e.traj.observation)
@@ -450,6 +489,25 @@ class Agent:
             on_done(e.traj)
 
 
+def env_ended(env: Any) -> bool:
+    """Whether the environment says its episode is over (``env.ended()``; False where it cannot say)."""
+    ended = getattr(env, "ended", None)
+    return bool(ended()) if callable(ended) else False
+
+
+def env_live(env: Any) -> bool:
+    """Whether the environment can say when its episode is over and says it is not yet."""
+    ended = getattr(env, "ended", None)
+    return callable(ended) and not ended()
+
+
+def _says_stop(text: str) -> bool:
+    try:
+        return parse_decision(text).stop
+    except ParseError:
+        return False
+
+
 def generate_calls(
     module: Literal["plan", "ground"],
     model: Model,
@@ -488,4 +546,13 @@ def next_subgoal(text: str, first: bool) -> str | None:
     return None if decision.stop else decision.subgoals[0].text
 
 
-__all__ = ["Agent", "AgentConfig", "AgentStats", "AgentStepError", "generate_calls", "next_subgoal"]
+__all__ = [
+    "Agent",
+    "AgentConfig",
+    "AgentStats",
+    "AgentStepError",
+    "env_ended",
+    "env_live",
+    "generate_calls",
+    "next_subgoal",
+]

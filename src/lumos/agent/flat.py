@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumos.agent.agent import Agent, AgentConfig, _Episode
+from lumos.agent.agent import Agent, AgentConfig, _Episode, env_ended
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle
@@ -21,12 +21,6 @@ from lumos.tools.base import Tool
 
 NEXT_ACTION = "the next action"
 """The subgoal text recorded on each round (there is no plan to take one from)."""
-
-
-def env_ended(env: Any) -> bool:
-    """Whether the environment says its episode is over (``env.ended()``; False where it cannot say)."""
-    ended = getattr(env, "ended", None)
-    return bool(ended()) if callable(ended) else False
 
 
 class FlatAgent(Agent):

@@ -1,7 +1,9 @@
 """The batch-first model interface every backend implements.
 
 A request is a conversation (a list of ``{"role", "content"}`` messages); the backend applies its chat
-template. ``generate`` takes many conversations at once and returns one :class:`Generation` each, in order.
+template. ``generate`` takes many conversations at once and returns one :class:`Generation` each, in order. A
+conversation that ends with an assistant message asks for that reply to be continued: the generation is the
+text after it.
 """
 
 from __future__ import annotations

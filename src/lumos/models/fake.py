@@ -116,7 +116,7 @@ class FakeModel(Model):
         out = []
         for conversation in conversations:
             started = time.perf_counter()
-            text = self._next_reply(conversation)
+            text = _continuation(self._next_reply(conversation), conversation)
             share = self.latency / len(conversations)
             out.append(self._shape(text, conversation, params, share + time.perf_counter() - started))
         return out
@@ -153,6 +153,16 @@ class FakeModel(Model):
             finish_reason="length" if length else "stop",
             seconds=seconds,
         )
+
+
+def _continuation(reply: str, conversation: Conversation) -> str:
+    """A scripted reply to a conversation that asks for its final assistant message to be continued: written
+    whole, it is cut to the part after that start, as a real model would write only that part."""
+    if conversation and conversation[-1]["role"] == "assistant":
+        start = conversation[-1]["content"]
+        if start and reply.startswith(start):
+            return reply[len(start) :]
+    return reply
 
 
 def _script(path: str, default: str | None) -> tuple[list[str], str | None]:

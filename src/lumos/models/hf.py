@@ -23,7 +23,7 @@ from typing import Any, Literal
 from lumos.errors import BackendError, ConfigError, require
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
 from lumos.models.default import DEFAULT_MODEL, is_default_name, resolve_default
-from lumos.models.templates import pick_template, render_conversation
+from lumos.models.templates import pick_template, render_prompt
 
 logger = logging.getLogger(__name__)
 
@@ -130,8 +130,9 @@ class HFModel(Model):
         return self._require_core().device
 
     def format_prompt(self, conversation: Conversation) -> str:
-        """The exact text the model is given for ``conversation`` (chat template applied)."""
-        return render_conversation(self._require_core().tokenizer, conversation, self.template)
+        """The exact text the model is given for ``conversation`` (chat template applied; a final assistant
+        message is continued)."""
+        return render_prompt(self._require_core().tokenizer, conversation, self.template)
 
     def encode(self, conversation: Conversation) -> list[int]:
         """Prompt token ids (after ``max_prompt_tokens`` truncation)."""

@@ -32,7 +32,7 @@ import httpx
 
 from lumos.errors import BackendError, ConfigError
 from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
-from lumos.models.templates import defuse_markers, render_tulu
+from lumos.models.templates import defuse_markers, render_tulu, split_continuation
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 MAX_API_STOPS = 4  # OpenAI rejects more; the rest are applied locally
@@ -182,11 +182,15 @@ class OpenAIModel(Model):
             "max_tokens": params.max_tokens,
             "temperature": params.temperature,
         }
+        head, start = split_continuation(conversation)
         if self.use_chat:
             # the server parses the template's markers in the text it renders: defuse them in ours
             body["messages"] = [{"role": m["role"], "content": m["content"]} for m in defuse_markers(conversation)]
+            if start:  # continue the final assistant message (vLLM's and SGLang's extension of the API)
+                body["continue_final_message"] = True
+                body["add_generation_prompt"] = False
         else:
-            body["prompt"] = render_tulu(conversation)
+            body["prompt"] = render_tulu(head) + start
         stops = [s for s in params.stop if s][:MAX_API_STOPS]
         if stops:
             body["stop"] = stops

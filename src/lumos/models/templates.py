@@ -33,6 +33,14 @@ def defuse_markers(messages: Sequence[Message], specials: Iterable[str] = ()) ->
     return defused
 
 
+def split_continuation(messages: Sequence[Message]) -> tuple[list[Message], str]:
+    """A conversation that ends with an assistant message asks for that reply to be continued: the turns
+    before it, and the reply's start (``""`` where the conversation ends with another turn)."""
+    if messages and messages[-1]["role"] == "assistant":
+        return list(messages[:-1]), messages[-1]["content"]
+    return list(messages), ""
+
+
 def render_tulu(messages: Sequence[Message], add_generation_prompt: bool = True, eos: str = "</s>") -> str:
     """Tulu-style turns, as the released Lumos checkpoints were trained: ``<|user|>\\n...\\n<|assistant|>\\n``."""
     parts = []
@@ -68,6 +76,13 @@ def pick_template(choice: str, names: Sequence[str | None], tokenizer: Any) -> s
     if any(n and uses_tulu_template(n) for n in names):
         return "tulu"
     return "native" if has_native else "tulu"
+
+
+def render_prompt(tokenizer: Any, messages: Sequence[Message], template: str) -> str:
+    """An inference prompt: the conversation with the assistant's turn opened, or, where the conversation ends
+    with an assistant message, that reply's start written after the opened turn (to be continued)."""
+    head, start = split_continuation(messages)
+    return render_conversation(tokenizer, head, template) + start
 
 
 def render_conversation(

@@ -27,7 +27,7 @@ from lumos.models.llamacpp.weights import (
     resolve_model,
     thread_count,
 )
-from lumos.models.templates import defuse_markers, render_tulu
+from lumos.models.templates import defuse_markers, render_tulu, split_continuation
 
 logger = logging.getLogger(__name__)
 
@@ -249,16 +249,18 @@ class LlamaCppModel(Model):
     # -- prompts ----------------------------------------------------------------------------------------------
 
     def format_prompt(self, conversation: Conversation) -> str:
-        """The exact text the model is given for ``conversation`` (chat template applied)."""
+        """The exact text the model is given for ``conversation`` (chat template applied; a final assistant
+        message is continued)."""
+        head, start = split_continuation(conversation)
         if self.template == "tulu":
-            return render_tulu(conversation, add_generation_prompt=True, eos=self._eos_text or "</s>")
+            return render_tulu(head, add_generation_prompt=True, eos=self._eos_text or "</s>") + start
         assert self._native_template is not None
         return render_native(
             self._native_template,
-            defuse_markers(conversation, self._control_texts),
+            defuse_markers(head, self._control_texts),
             bos_token=self._bos_text,
             eos_token=self._eos_text,
-        )
+        ) + start
 
     def tokenize(self, text: str, *, add_special: bool = False) -> list[int]:
         """Token ids of ``text`` (special-token text such as ``<|im_start|>`` is parsed as the token)."""
