@@ -10,7 +10,6 @@ Lines are split on ``\\n`` only, so text that holds U+2028 and other line separa
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import yaml
 
 from lumos.errors import ConfigError
+from lumos.terminal import note
 
 FIX_LINE = "fix or delete that line"
 WRAPPER_KEYS = ("data", "examples", "problems", "questions")
@@ -175,7 +175,7 @@ def jsonl_rows(
 
 def skip_with_note(bad: BadLine) -> None:
     """An ``on_bad`` that tells on standard error which line is skipped."""
-    print(f"note: {bad}: skipped", file=sys.stderr)
+    note(f"{bad}: skipped")
 
 
 def _objects(
