@@ -151,3 +151,20 @@ def test_prompt_render_escapes_the_task(capsys: pytest.CaptureFixture[str]) -> N
     code, out, err = lumos(capsys, *args, "--json")
     assert code == 0, err
     assert not [c for c in RAW if c in out] and any(HOSTILE in s for s in strings(json.loads(out)))
+
+
+def test_long_words_skip_the_quadratic_highlighter(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Group 4: rich's highlighter takes time quadratic in a word's length; no console of lumos runs it
+    (benchmarks/print_speed.py has the timings)."""
+    from rich.highlighter import ReprHighlighter
+
+    def refuse(self: object, text: object) -> None:
+        raise AssertionError("the highlighter ran")
+
+    monkeypatch.setattr(ReprHighlighter, "highlight", refuse)
+    file = tmp_path / "plan.jsonl"
+    file.write_text(json.dumps({"messages": [{"role": "assistant", "content": "x" * 100_000}]}) + "\n")
+    code, out, err = lumos(capsys, "data", "show", file)
+    assert code == 0, err
+    assert out.count("x") >= 100_000
