@@ -89,6 +89,9 @@ def test_a_folder_given_as_data_is_called_a_folder(capsys, tmp_path, model) -> N
     assert "does not exist" not in message
     message = one_error(evaluate(capsys, folder, model, tmp_path / "r"), "is a folder")
     assert "does not exist" not in message
+    # a benchmark that reads no data says so rather than ignoring it
+    one_error(lumos(capsys, "eval", "miniwob", "--data", folder, "--backend", "fake", "--model", model,
+                    "--no-progress", "--out", tmp_path / "m"), "miniwob takes no --data", "--tasks")
 
 
 @pytest.fixture
