@@ -44,3 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/agent_overhead.py
 	$(BIN)/python benchmarks/exec_speed.py
 	$(BIN)/python benchmarks/code_sandbox.py
+	$(BIN)/python benchmarks/print_speed.py

@@ -56,6 +56,15 @@ def test_a_truncated_json_file_says_so(tmp_path: Path) -> None:
     assert f"{path}:3" in message and "truncated" in message
 
 
+def test_a_json_line_cut_short_is_called_truncated() -> None:
+    rows = list(parse_lines([b'{"a": 1}\n', b'{"task": "Add 2 and 3", "ste'], "t.jsonl"))
+    bad = rows[1][1]
+    assert rows[0][1] == {"a": 1} and isinstance(bad, BadLine)
+    assert str(bad).startswith("t.jsonl:2: truncated")
+    other = parse_lines(['{"a": 1} x'], "t.jsonl")
+    assert "truncated" not in str(next(other)[1])
+
+
 def test_a_folder_for_a_file_and_a_file_for_a_folder(tmp_path: Path) -> None:
     assert "is a folder: give a file" in error(lambda: read_records(tmp_path, "--data file"))
     assert "does not exist" in error(lambda: read_json(tmp_path / "nope.json", "x"))
@@ -89,7 +98,7 @@ def test_bad_lines_can_be_skipped_keeping_the_good_ones(tmp_path: Path) -> None:
     assert [(b.number, b.why.split(" (")[0]) for b in bad] == [
         (2, "a string, not a JSON object {...}"),
         (3, "not UTF-8 text"),
-        (5, "not valid JSON"),
+        (5, "truncated: the line ends inside its JSON value"),
     ]
     assert [n for n, _ in jsonl_rows(path, "x", on_bad=lambda b: None)] == [1, 4]
 

@@ -9,8 +9,8 @@ Lines are split on ``\\n`` only, so text that holds U+2028 and other line separa
 
 from __future__ import annotations
 
+import difflib
 import json
-import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from lumos.errors import ConfigError
+from lumos.terminal import note
 
 FIX_LINE = "fix or delete that line"
 WRAPPER_KEYS = ("data", "examples", "problems", "questions")
@@ -75,13 +76,20 @@ def read_text(path: Path, what: str) -> str:
         ) from exc
 
 
+_CUT_SHORT = "the line ends inside its JSON value (was the file cut off while it was being written?)"
+
+
+def _ends_early(exc: json.JSONDecodeError, text: str) -> bool:
+    """Whether JSON failed because ``text`` stops before its value does (a truncated file)."""
+    return exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+
+
 def parse_json(text: str, source: str) -> Any:
     """``text`` as JSON, or a ConfigError naming the line and column (and a truncated end as such)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        ends_early = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
-        why = "the file ends too early: is it truncated?" if ends_early else exc.msg
+        why = "the file ends too early: is it truncated?" if _ends_early(exc, text) else exc.msg
         raise ConfigError(f"{source}:{exc.lineno}: not valid JSON ({why}, column {exc.colno})") from exc
     except (ValueError, RecursionError) as exc:  # a number with too many digits, nesting too deep
         raise ConfigError(f"{source}: not valid JSON ({str(exc)[:200]})") from exc
@@ -108,6 +116,34 @@ def read_yaml(path: Path, what: str, *, expect: type | None = None) -> Any:
     if value is not None:
         _check_type(value, expect, path, what)
     return value
+
+
+def check_keys(path: Path, value: dict[Any, Any], known: Iterable[str], what: str) -> None:
+    """A ConfigError naming the file, the line and the first key of a YAML or JSON mapping that is not one of
+    ``known``, with the closest known name and every valid one."""
+    valid = sorted(known)
+    unknown = [key for key in value if key not in valid]
+    if not unknown:
+        return
+    key = str(unknown[0])
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ConfigError(
+        f"{path}{_key_line(path, key)}: unknown setting {key!r}{hint} in {what}; valid settings: {', '.join(valid)}"
+    )
+
+
+def _key_line(path: Path, key: str) -> str:
+    """``:LINE`` of ``key`` in the top mapping of a YAML (or JSON) file; '' when it cannot be found."""
+    try:
+        node = yaml.compose(read_text(path, "the file"))
+    except (ConfigError, yaml.YAMLError, ValueError, RecursionError):
+        return ""
+    if isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if str(key_node.value) == key:
+                return f":{key_node.start_mark.line + 1}"
+    return ""
 
 
 def _check_type(value: Any, expect: type | None, path: Path, what: str) -> None:
@@ -143,6 +179,8 @@ def parse_lines(lines: Iterable[bytes | str], source: str) -> Iterator[tuple[int
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             why = f"not valid JSON ({exc.msg}, column {exc.colno})"
+            if _ends_early(exc, line):
+                why = f"truncated: {_CUT_SHORT}"
         except (ValueError, RecursionError) as exc:
             why = f"not valid JSON ({str(exc)[:200]})"
         else:
@@ -175,7 +213,7 @@ def jsonl_rows(
 
 def skip_with_note(bad: BadLine) -> None:
     """An ``on_bad`` that tells on standard error which line is skipped."""
-    print(f"note: {bad}: skipped", file=sys.stderr)
+    note(f"{bad}: skipped")
 
 
 def _objects(
@@ -194,16 +232,21 @@ def read_records(path: Path, what: str, *, folders: bool = False) -> Iterator[di
     """The rows of a data file: JSON lines, a JSON list (or an object holding one under ``data``, ``examples``,
     ``problems`` or ``questions``), or one JSON object. ``folders``: a folder gives every ``.json``/``.jsonl``
     file under it. Every row must be an object."""
+    return (row for _, row in located_records(path, what, folders=folders))
+
+
+def located_records(path: Path, what: str, *, folders: bool = False) -> Iterator[tuple[str, dict[str, Any]]]:
+    """:func:`read_records` with where each row is: ``FILE:LINE`` (JSON lines) or ``FILE, item N`` (a list)."""
     if folders and path.is_dir():
         files = sorted(p for p in path.rglob("*") if p.suffix in (".json", ".jsonl") and p.is_file())
         if not files:
             raise ConfigError(f"{what} {path} is a folder with no .json or .jsonl file")
         for file in files:
-            yield from read_records(file, what)
+            yield from located_records(file, what)
         return
     check_file(path, what)
     if path.suffix == ".jsonl" or _first_char(path) not in ("[", "{"):
-        yield from read_jsonl(path, what)
+        yield from ((f"{path}:{n}", row) for n, row in jsonl_rows(path, what))
         return
     text = read_text(path, what)
     try:
@@ -212,7 +255,8 @@ def read_records(path: Path, what: str, *, folders: bool = False) -> Iterator[di
         cause = exc.__cause__
         if not (isinstance(cause, json.JSONDecodeError) and cause.msg == "Extra data"):
             raise
-        yield from (row for _, row in _objects(parse_lines(text.split("\n"), str(path)), None))
+        rows = _objects(parse_lines(text.split("\n"), str(path)), None)
+        yield from ((f"{path}:{n}", row) for n, row in rows)
         return
     if isinstance(data, dict):
         data = next((data[k] for k in WRAPPER_KEYS if isinstance(data.get(k), list)), [data])
@@ -221,7 +265,7 @@ def read_records(path: Path, what: str, *, folders: bool = False) -> Iterator[di
     for n, row in enumerate(data, 1):
         if not isinstance(row, dict):
             raise ConfigError(f"{path}: item {n} of the list is {kind(row)}, not an object {{...}}: fix or delete it")
-        yield row
+        yield f"{path}, item {n}", row
 
 
 def _first_char(path: Path) -> str:

@@ -8,8 +8,9 @@ import pytest
 from rich.console import Console
 from rich.highlighter import ReprHighlighter
 
-from lumos.cli.render import print_trajectory, printable
+from lumos.cli.render import print_trajectory
 from lumos.format.types import Trajectory
+from lumos.terminal import printable
 
 HOSTILE = "\x1b[2J\x1b]0;owned\x07 clear\x00 \x9b31m \u202egnp.exe\u2066 [bold]markup[/bold]"
 

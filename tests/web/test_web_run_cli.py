@@ -52,3 +52,37 @@ def test_unknown_task_id(tmp_path):
     data.write_text(json.dumps([flight_record()]))
     result = CliRunner().invoke(app, ["run", "--domain", "web", "--data", str(data), "--task-id", "x"])
     assert result.exit_code != 0 and "no Mind2Web task 'x'" in str(result.exception)
+
+
+def test_a_task_text_is_refused_naming_what_to_pass(tmp_path):
+    """Issue 27: `--domain web TASK` ran demo task 0 whatever TASK said; the pages are recorded, so a new task
+    text is refused with one error line naming --task-id (WebShop likewise, naming --goal)."""
+    script_path = script(tmp_path / "m.json", [])
+    for domain, flag in (("web", "--task-id ID"), ("webshop", "--goal N")):
+        result = CliRunner().invoke(app, ["run", "--domain", domain, "--backend", "fake", "--model", script_path,
+                                          "Book a flight to Paris."])
+        assert result.exit_code != 0
+        message = str(result.exception)
+        assert "cannot run a new task text ('Book a flight to Paris.')" in message and flag in message
+
+
+def test_a_task_names_a_recorded_task_by_id_position_or_instruction(tmp_path):
+    from lumos.domains.mind2web.tasks import load_tasks, replay_task
+
+    data = tmp_path / "test.json"
+    data.write_text(json.dumps([flight_record()]))
+    for named in ("flight-1", "0", "search flights from boston for 2 adults."):
+        instruction, env = replay_task(data, "0", named)
+        assert instruction == "Search flights from Boston for 2 adults." and env.task.annotation_id == "flight-1"
+    demo = load_tasks(None)
+    assert replay_task(None, "0", "2")[0] == demo[2].task != demo[0].task
+    result = CliRunner().invoke(app, ["run", "--domain", "web", "--data", str(data), "--task-id", "flight-1", "0"])
+    assert result.exit_code != 0 and "either as TASK or as --task-id" in str(result.exception)
+
+
+def test_webshop_takes_a_goal_s_own_instruction_as_the_task():
+    from lumos.domains.webshop.env import goal_session, open_shop
+
+    goals = open_shop(None).goals()
+    instruction, _ = goal_session(None, 0, named=goals[3].instruction.upper())
+    assert instruction == goals[3].instruction != goals[0].instruction

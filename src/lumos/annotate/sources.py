@@ -98,7 +98,21 @@ def load_source(
     if path is not None and not path.exists():
         raise ConfigError(f"--data {path} does not exist")
     items = spec.loader(path, limit, seed)
-    yield from (items if limit is None else itertools.islice(items, limit))
+    count = 0
+    for item in items if limit is None else itertools.islice(items, limit):
+        count += 1
+        yield item
+    if count == 0 and path is not None:
+        raise ConfigError(f"--data {path}: no {name} item in it: {spec.description}{_first_row_fields(path)}")
+
+
+def _first_row_fields(path: Path) -> str:
+    """``; its first row has the fields a, b`` for a JSON data file (rows with misspelt fields give no item)."""
+    try:
+        where, row = next(records.located_records(path, "--data", folders=True))
+    except (ConfigError, StopIteration, OSError):
+        return ""
+    return f"; its first row ({where}) has the fields {', '.join(map(str, row)) or '(none)'}"
 
 
 def register_source(

@@ -7,18 +7,19 @@ import sys
 import typer
 
 from lumos.errors import ConfigError, LumosError, MissingDependencyError
+from lumos.terminal import echo
 
 
 def run_app(app: typer.Typer) -> None:
     try:
         app()
     except (ConfigError, MissingDependencyError, LumosError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        echo(f"error: {exc}", file=sys.stderr)  # it may quote a file's or a model's text
         sys.exit(2)
     except OSError as exc:  # a path of the user's that cannot be used: a file where a folder belongs, no permission
         if not exc.filename:
             raise
-        print(f"error: {exc.filename}: {exc.strerror or exc}: give another path", file=sys.stderr)
+        echo(f"error: {exc.filename}: {exc.strerror or exc}: give another path", file=sys.stderr)
         sys.exit(2)
 
 

@@ -91,8 +91,6 @@ def command(
     qa_base_url: QABaseUrlOption = None,
     unsafe_code: UnsafeCodeOption = False,
 ) -> None:
-    from rich.console import Console
-
     from lumos.agent.agent import check_bounds
     from lumos.cli.common import MAX_EPISODES, MAX_LIMIT
     from lumos.cli.options import (
@@ -114,6 +112,8 @@ def command(
     from lumos.eval.protocol import get_protocol
     from lumos.eval.runner import run_evaluation
     from lumos.models.registry import load_model
+    from lumos.terminal import console as plain_console
+    from lumos.terminal import echo, markup_text
 
     check_bounds({"batch_size": batch_size, "max_rounds": max_rounds, "n_examples": examples})
     if limit is not None:
@@ -140,7 +140,7 @@ def command(
         if judge_model
         else None
     )
-    console = Console()
+    console = plain_console()
     setups = {
         name: (
             resolve_models(
@@ -228,8 +228,8 @@ def command(
             )
             result = get_runner(bench)(run)
             console.print(
-                f"[bold]{name}[/bold] ({setup}) on {bench.name}: {bench.primary_metric} "
-                f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} -> {run_dir}"
+                f"[bold]{name}[/bold] ({markup_text(setup)}) on {bench.name}: {bench.primary_metric} "
+                f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} -> {markup_text(run_dir)}"
             )
             if last_use[key] == k:
                 close_models(*loaded.pop(key))
@@ -255,13 +255,13 @@ def command(
             protocol=eval_protocol,
         )
         console.print(
-            f"[bold]{name}[/bold] ({setup}) on {bench.name}: {bench.primary_metric} "
+            f"[bold]{name}[/bold] ({markup_text(setup)}) on {bench.name}: {bench.primary_metric} "
             f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} "
-            f"({result['examples_per_second']} examples/s) -> {run_dir}"
+            f"({result['examples_per_second']} examples/s) -> {markup_text(run_dir)}"
         )
         if last_use[key] == k:
             close_models(*loaded.pop(key))
-    print("see every trajectory: lumos view " + " ".join(shlex.quote(str(d)) for d in run_dirs) + " --open")
+    echo("see every trajectory: lumos view " + " ".join(shlex.quote(str(d)) for d in run_dirs) + " --open")
 
 
 def _label(

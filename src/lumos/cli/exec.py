@@ -7,7 +7,6 @@ SOURCE is a JSONL file whose lines are {"actions": [...]} (a list of action text
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -96,5 +95,7 @@ def _bad_line(number: int, why: str) -> dict[str, Any]:
 
 
 def _emit(out: TextIO, record: dict[str, Any]) -> None:
-    out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    from lumos.terminal import safe_json
+
+    out.write(safe_json(record) + "\n")
     out.flush()

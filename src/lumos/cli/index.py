@@ -85,11 +85,12 @@ def search(
     width: Annotated[int, typer.Option(help="characters of text shown per hit")] = 160,
 ) -> None:
     """Print the top hits of QUERY in INDEX."""
-    from rich.console import Console
     from rich.table import Table
 
     from lumos.retrieval.index import SearchIndex
     from lumos.retrieval.types import clip
+    from lumos.terminal import console as plain_console
+    from lumos.terminal import markup_text
 
     idx = SearchIndex(index)
     started = time.perf_counter()
@@ -100,15 +101,15 @@ def search(
             (p.title, p.score, p.paragraphs[0] if p.paragraphs else "") for p in idx.search_pages(query, k)
         ]
     ms = (time.perf_counter() - started) * 1000
-    table = Table(title=f"{query!r} in {index} ({len(idx):,} pages, {ms:.1f} ms)", show_lines=False)
+    table = Table(title=markup_text(f"{query!r} in {index} ({len(idx):,} pages, {ms:.1f} ms)"), show_lines=False)
     table.add_column("#", justify="right")
     table.add_column("score", justify="right")
     table.add_column("title", style="bold")
     table.add_column("text")
     for rank, (title, score, text) in enumerate(hits, 1):
-        table.add_row(str(rank), f"{score:.2f}", title, clip(text, width))
-    console = Console()
+        table.add_row(str(rank), f"{score:.2f}", markup_text(title), markup_text(clip(text, width)))
+    console = plain_console()
     if hits:
         console.print(table)
     else:
-        console.print(f"no hits for {query!r} in {index}")
+        console.print(markup_text(f"no hits for {query!r} in {index}"))

@@ -14,7 +14,7 @@ from lumos.domain import DEFAULT_DOMAIN, get_domain
 from lumos.errors import ConfigError
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle, pick_style
-from lumos.records import read_yaml
+from lumos.records import check_keys, read_yaml
 
 FEW_SHOT_DEFAULT = 3
 
@@ -103,10 +103,17 @@ QABaseUrlOption = Annotated[
 ]
 
 
+CONFIG_ONLY_SETTINGS = ("model", "plan_model", "ground_model", "style", "unsafe_code")
+"""Settings of a ``--config`` file besides the agent's own (:class:`AgentConfig`'s fields)."""
+
+
 def load_config_file(path: Path | None) -> dict[str, Any]:
+    """The settings of a ``--config`` YAML file; an unknown name is an error naming its line."""
     if path is None:
         return {}
     data: dict[str, Any] = read_yaml(path, "--config file (a mapping of setting: value)", expect=dict) or {}
+    known = [*(f.name for f in fields(AgentConfig)), *CONFIG_ONLY_SETTINGS]
+    check_keys(path, data, known, "the --config file")
     return data
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional
@@ -77,6 +76,7 @@ def render_command(
     reference --domain maths --module ground --task "..." --history h.json``."""
     from lumos.errors import ConfigError
     from lumos.prompts.modules import ModulePrompts, module_conversation, pick_style
+    from lumos.terminal import printable, safe_json
 
     if template not in TEMPLATES:
         raise ConfigError(f"--template must be one of {', '.join(TEMPLATES)}, not {template!r}")
@@ -86,9 +86,9 @@ def render_command(
         ModulePrompts(domain, chosen), module, formulation, task, h["subgoals"], h["actions"], h["results"]
     )
     if as_json:
-        print(json.dumps(messages, indent=2, ensure_ascii=False))
+        print(safe_json(messages, indent=2))
         return
     if template == "auto":
         template = chosen.template or "native"
-    sys.stdout.write(render_text(messages, template, model))
+    sys.stdout.write(printable(render_text(messages, template, model)))  # a control character shows as \x1b
     sys.stdout.flush()

@@ -36,6 +36,7 @@ def command(
         time_table,
         views_section,
     )
+    from lumos.terminal import echo
 
     runs = load_runs(run_dirs)
     table = comparison_table(runs)
@@ -58,10 +59,10 @@ def command(
 
         pages = [build_view([d], d / "view.html") for d in run_dirs]
         table += "\n" + views_section(runs, pages, out.parent if out is not None else None)
-    print(table)
+    echo(table)  # labels, task names and errors come from run folders: shown, never obeyed
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(table)
     if not no_chart:
         png = chart or (out.with_suffix(".png") if out else Path("report.png"))
-        print(f"chart: {comparison_chart(runs, png)}")
+        echo(f"chart: {comparison_chart(runs, png)}")

@@ -150,14 +150,15 @@ def _show(trajectories: list[Trajectory], json_out: bool) -> None:
             print(json.dumps(traj.model_dump()))
         return
     from lumos.cli.render import print_trajectory
+    from lumos.terminal import echo
 
     for traj in trajectories:
         print_trajectory(traj)
         for line in traj.meta.get("steps_taken", []):  # e.g. web: each recorded step against the gold action
-            print(line)
+            echo(line)
         if "reward" in traj.meta:
             what = traj.meta.get("outcome") or f"goal {traj.meta.get('goal')}"
-            print(f"reward: {traj.meta['reward']:.3f} ({what})")
+            echo(f"reward: {traj.meta['reward']:.3f} ({what})")
 
 
 def _write_trace(trace: Path, trajectories: list[Trajectory]) -> None:

@@ -25,11 +25,12 @@ def command(
         bool, typer.Option(help="embed web runs' screenshots in the page (--no-images: smaller file)")
     ] = True,
 ) -> None:
+    from lumos.terminal import echo
     from lumos.view import build_view
 
     page = build_view(paths, out, images=images)
     size = page.stat().st_size
-    print(f"view: {page} ({size / 1e6:.1f} MB)" if size >= 1e5 else f"view: {page} ({size / 1e3:.0f} kB)")
+    echo(f"view: {page} ({size / 1e6:.1f} MB)" if size >= 1e5 else f"view: {page} ({size / 1e3:.0f} kB)")
     if open_page:
         import webbrowser
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import string
 from collections.abc import Iterable, Iterator
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
-from lumos.records import read_records
+from lumos.records import located_records
 from lumos.registry import load_attr
 
 
@@ -70,38 +71,42 @@ def load_examples(
     """The benchmark's examples: from ``data`` (a local file in the original format) when given, else from
     the package or hub named in the spec. ``limit`` takes the first N (in file order, after a seeded shuffle
     only for generated benchmarks)."""
+    rows: Iterable[tuple[str, dict[str, Any]]]
     if data is not None:
-        rows: Iterable[dict[str, Any]] = read_records(Path(data), "--data file")
+        rows = located_records(Path(data), "--data file")
     elif bench.package:
-        rows = _from_package(bench, seed, limit)
+        rows = ((f"{bench.name} example {i + 1}", r) for i, r in enumerate(_from_package(bench, seed, limit)))
     elif bench.hub:
-        rows = _from_hub(bench)
+        rows = ((f"{bench.name} example {i + 1}", r) for i, r in enumerate(_from_hub(bench)))
     else:
         raise ConfigError(f"{bench.name} has no source; pass --data PATH")
     out: list[Example] = []
-    for i, row in enumerate(rows):
+    for i, (where, row) in enumerate(rows):
         if limit is not None and len(out) >= limit:
             break
-        out.append(_example(bench, row, i))
+        out.append(_example(bench, row, i, where))
     if not out:
         raise ConfigError(f"no {bench.name} examples found in {data or 'its source'}")
     return out
 
 
-def _example(bench: Benchmark, row: dict[str, Any], index: int) -> Example:
-    try:
-        question = bench.question.format(**row).strip()
-        answer = row[bench.answer_field]
-    except KeyError as exc:
-        raise ConfigError(
-            f"{bench.name} example {index + 1} has no field {exc}; expected fields as in {bench.question!r} "
-            f"and {bench.answer_field!r} (is --data a {bench.name} file?)"
-        ) from exc
+def _example(bench: Benchmark, row: dict[str, Any], index: int, where: str) -> Example:
     fields = [name for _, name, _, _ in string.Formatter().parse(bench.question) if name]
-    empty = [f for f in [*fields, bench.answer_field] if row.get(f) is None or str(row.get(f)).strip() == ""]
+    needed = list(dict.fromkeys([*fields, bench.answer_field]))
+    missing = [f for f in needed if f not in row]
+    if missing:
+        close = difflib.get_close_matches(missing[0], [str(k) for k in row], n=1)
+        hint = f" (is {close[0]!r} a misspelling?)" if close else ""
+        raise ConfigError(
+            f"{where}: no field {missing[0]!r}{hint}: a {bench.name} row needs {', '.join(needed)}; this row has "
+            f"{', '.join(map(str, row)) or 'no field'} (is --data a {bench.name} file?)"
+        )
+    question = bench.question.format(**row).strip()
+    answer = row[bench.answer_field]
+    empty = [f for f in needed if row.get(f) is None or str(row.get(f)).strip() == ""]
     if empty or not question:
         raise ConfigError(
-            f"{bench.name} example {index + 1}: {', '.join(empty) or 'the question'} is null or empty; fix or "
+            f"{where}: example {index + 1}: {', '.join(empty) or 'the question'} is null or empty; fix or "
             "delete that row"
         )
     if bench.answer_after and isinstance(answer, str) and bench.answer_after in answer:

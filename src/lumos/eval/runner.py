@@ -12,7 +12,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -27,6 +26,7 @@ from lumos.eval.methods import Method, Prediction
 from lumos.eval.protocol import EvalProtocol
 from lumos.models.base import GenerationParams, Message, Model
 from lumos.records import BadLine, jsonl_rows, read_json
+from lumos.terminal import note
 
 PREDICTIONS = "predictions.jsonl"
 
@@ -80,7 +80,7 @@ class PredictionStore:
                     dropped.append(BadLine(str(self.path), n, "a record without an id or scores"))
             if dropped:
                 for bad in dropped:
-                    print(f"note: {bad}: dropped, its example is run again", file=sys.stderr)
+                    note(f"{bad}: dropped, its example is run again")
                 _rewrite(self.path, self.records)
         self.done = {r["id"] for r in self.records}
         self._file = self.path.open("a")

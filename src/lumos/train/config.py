@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lumos.errors import ConfigError
-from lumos.records import read_yaml
+from lumos.records import check_keys, read_yaml
 
 MODULES = ("plan", "ground", "cot", "direct", "integrated")
 
@@ -108,10 +108,7 @@ class TrainConfig:
         values: dict[str, Any] = {}
         if config_file is not None:
             loaded = read_yaml(config_file, "--config file (a mapping of setting: value)", expect=dict) or {}
-            known = {f.name for f in fields(cls)}
-            unknown = sorted(str(k) for k in set(loaded) - known)
-            if unknown:
-                raise ConfigError(f"{config_file}: unknown settings {unknown}")
+            check_keys(config_file, loaded, [f.name for f in fields(cls)], "the --config file")
             values.update(loaded)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

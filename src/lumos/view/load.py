@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
-from lumos.records import read_json, read_jsonl, skip_with_note
+from lumos.records import BadLine, read_json, read_jsonl, skip_with_note
 
 PREDICTIONS = "predictions.jsonl"
 ANNOTATIONS = "annotations.jsonl"
@@ -334,7 +334,15 @@ def _group_steps(
 
 
 def _load_trace(path: Path, prompts: Prompts, images: dict[str, str] | None) -> Run:
-    records = _read_jsonl(path)
+    bad: list[BadLine] = []
+    records = list(read_jsonl(path, "a trace file", on_bad=bad.append))
+    if not records:  # a page with nothing on it would hide what went wrong
+        if not bad:
+            raise ConfigError(f"{path} is empty: no trajectory to show; give a `lumos run --trace` file")
+        more = f" ({len(bad)} bad lines)" if len(bad) > 1 else ""
+        raise ConfigError(f"{bad[0]}; no line of the file holds a trajectory to show{more}")
+    for line in bad:
+        skip_with_note(line)
     if records and not all("steps" in r or "task" in r for r in records):
         raise ConfigError(
             f"{path} is not a `lumos run --trace` file (lines without 'task' or 'steps'); give an eval run "

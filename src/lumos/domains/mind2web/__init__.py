@@ -12,7 +12,8 @@ DOMAIN = Domain(
     install="pip install 'lumos-agents[web]'",
     sources=("lumos.domains.mind2web.sources",),
     environment="lumos.domains.mind2web.env:open_episode",
-    environment_help="--env task_id=ID (or --task-id): a Mind2Web task's annotation_id or position from 0; "
+    environment_help="TASK, or --env task_id=ID (or --task-id): a Mind2Web task's annotation_id, position from 0 "
+    "(or, as TASK, its exact instruction; a new task text is refused: the pages are recorded); "
     "--env data=PATH (or --data): a Mind2Web file (default: lumos's demo set)",
     demo_inputs="lumos.domains.mind2web.env:demo_inputs",
     data_domains=("miniwob",),

@@ -15,7 +15,7 @@ def open_episode(task: str | None, options: dict[str, Any]) -> Iterator[Episode]
     from lumos.domains.mind2web.metrics import replay_summary
     from lumos.domains.mind2web.tasks import replay_task
 
-    instruction, env = replay_task(options.get("data"), str(options.get("task_id", "0")))
+    instruction, env = replay_task(options.get("data"), str(options.get("task_id", "0")), task)
     yield Episode(instruction, env, lambda: {"steps_taken": replay_summary(env)})
 
 

@@ -358,7 +358,30 @@ class Mind2WebReplay:
         return self.page.observation() if self.page is not None else ""
 
 
-def replay_task(data: str | Path | None, task_id: str) -> tuple[str, Mind2WebReplay]:
-    """(instruction, environment) of one task for ``lumos run --domain web``."""
-    task = find_task(load_tasks(data), task_id)
+def replay_task(data: str | Path | None, task_id: str, named: str | None = None) -> tuple[str, Mind2WebReplay]:
+    """(instruction, environment) of one task for ``lumos run --domain web``: the task ``--task-id`` names, or
+    the one TASK (``named``) names by id, position or its exact instruction. Pages are recorded, so a new task
+    text cannot be run: it is refused, naming what to pass."""
+    tasks = load_tasks(data)
+    if named is None:
+        task = find_task(tasks, task_id)
+    elif task_id != "0":
+        raise ConfigError("give the Mind2Web task either as TASK or as --task-id, not both")
+    else:
+        task = _named_task(tasks, named.strip())
     return task.task, Mind2WebReplay(task)
+
+
+def _named_task(tasks: Sequence[Mind2WebTask], named: str) -> Mind2WebTask:
+    by_text = [t for t in tasks if t.task.strip().casefold() == named.casefold()]
+    if by_text:
+        return by_text[0]
+    try:
+        return find_task(tasks, named)
+    except ConfigError:
+        shown = ", ".join(t.annotation_id for t in tasks[:10]) + (" ..." if len(tasks) > 10 else "")
+        raise ConfigError(
+            f"the web domain replays recorded Mind2Web tasks, so it cannot run a new task text ({named[:80]!r}): "
+            f"give a recorded task's annotation_id, position from 0 or exact instruction as TASK, or leave TASK out "
+            f"and pass --task-id ID (annotation_ids: {shown})"
+        ) from None

@@ -257,6 +257,8 @@ def episode_seconds() -> float:
 def run_miniwob(run: MethodRun) -> dict[str, Any]:
     """The ``runner:`` of the miniwob benchmark (see :mod:`lumos.eval.custom`)."""
     options = run.options or {}
+    if run.data is not None:  # the pages are MiniWoB++'s own: a --data file would be silently ignored
+        raise ConfigError(f"miniwob takes no --data ({run.data}): choose its tasks with --tasks or --suite")
     tasks = resolve_tasks(options.get("tasks"), options.get("suite"))
     specs = episode_specs(tasks, int(options.get("episodes") or 1), run.seed)
     if run.limit is not None:

@@ -15,7 +15,8 @@ DOMAIN = Domain(
     description="shopping in WebShop's text-mode shop",
     install="pip install 'lumos-agents[web]'",
     environment="lumos.domains.webshop.episode:open_episode",
-    environment_help="no task: the goal's instruction is the task; --env goal=N (or --goal): the N-th human "
+    environment_help="no task (a new task text is refused): the goal's instruction is the task; "
+    "--env goal=N (or --goal): the N-th human "
     "instruction from 0; --env data=DIR (or --data): a folder of WebShop's files (default: the demo shop)",
     commands={"env": "lumos.domains.webshop.episode:env_command"},
 )

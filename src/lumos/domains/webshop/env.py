@@ -26,6 +26,7 @@ from lumos.domains.webshop.catalog import Catalog, Product, load_catalog
 from lumos.domains.webshop.goals import Goal, human_goals, product_prices, select_goal, synthetic_goals
 from lumos.domains.webshop.reward import NounExtractor, Reward, compute_reward, get_noun_extractor
 from lumos.domains.webshop.search import ProductSearch
+from lumos.errors import ConfigError
 
 PAGE_SIZE = 10
 SEP = " [SEP] "
@@ -225,8 +226,21 @@ def open_shop(data: str | None = None, seed: int = 0, nouns: str | NounExtractor
     return Shop(load_catalog(data), seed=seed, nouns=nouns)
 
 
-def goal_session(data: str | Path | None, goal: int, seed: int = 0) -> tuple[str, WebShopEnv]:
-    """The instruction of human goal ``goal`` and a fresh session for it (``lumos run --domain webshop``)."""
+def goal_session(
+    data: str | Path | None, goal: int, seed: int = 0, named: str | None = None
+) -> tuple[str, WebShopEnv]:
+    """The instruction of human goal ``goal`` (or of the goal whose instruction is ``named``, a TASK given to
+    ``lumos run --domain webshop``) and a fresh session for it. A new task text is refused: the reward needs a
+    goal."""
     shop = open_shop(str(data) if data is not None else None, seed=seed)
-    chosen = select_goal(shop.goals(), goal)
+    goals = shop.goals()
+    chosen = select_goal(goals, goal)
+    if named is not None:
+        same = [g for g in goals if g.instruction.strip().casefold() == named.strip().casefold()]
+        if not same:
+            raise ConfigError(
+                f"WebShop runs its own goals (their instructions are the tasks), so it cannot run a new task text "
+                f"({named[:80]!r}): leave TASK out and pick a goal with --goal N (0 to {len(goals) - 1})"
+            )
+        chosen = same[0]
     return chosen.instruction, shop.env(chosen)

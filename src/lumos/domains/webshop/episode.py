@@ -18,7 +18,7 @@ from lumos.env import Episode
 def open_episode(task: str | None, options: dict[str, Any]) -> Iterator[Episode]:
     from lumos.domains.webshop.env import goal_session
 
-    instruction, env = goal_session(options.get("data"), int(options.get("goal", 0)))
+    instruction, env = goal_session(options.get("data"), int(options.get("goal", 0)), named=task)
     yield Episode(instruction, env, lambda: {"reward": env.reward})  # 0: nothing bought
 
 
