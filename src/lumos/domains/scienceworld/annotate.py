@@ -4,7 +4,8 @@ A variation's gold action sequence (``load(..., generateGoldPath=True)``), cut w
 100, is split into subgoals by phase: going somewhere (``open door to kitchen``, ``go to kitchen``, a look
 around on arrival), getting things (``pick up``, ``open`` a container), focusing on the answer (``focus on``),
 using or changing things (``move``, ``pour``, ``activate``, ``connect``...), checking them (``examine``,
-``look at``, a thermometer) and waiting; a check-and-wait loop is one subgoal, and no subgoal has more than
+``look at``, a thermometer) and waiting (a gold command the simulator does not know is snapped, and the command
+executed is kept); a check-and-wait loop is one subgoal, and no subgoal has more than
 :data:`MAX_ACTIONS` actions. Each action is grounded as ``Rk = Act(Rk-1, "command")``.
 
 The annotation is then replayed with the ``Act`` tool in a freshly loaded episode (no gold path): it is kept
@@ -17,6 +18,7 @@ replay ended below 100), ``simulator_crashed``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from lumos.domains.scienceworld.env import EpisodeOptions, ScienceWorldEpisode
 from lumos.domains.scienceworld.simulator import Simulator, SimulatorCrashedError
@@ -162,12 +164,15 @@ def grounded(subgoals: list[tuple[str, list[str]]]) -> list[str]:
 
 
 def gold_until_done(sim: Simulator, task: str, variation: int, simplification: str = "easy") -> tuple[list[str], str, str]:
-    """(the gold path cut where it first scores 100, the task description, the first observation); the
-    variation is played once to find the cut (:class:`Rejected` ``gold_incomplete`` where 100 never comes)."""
-    options = EpisodeOptions(simplification=simplification, max_steps=None, snap=False)
+    """(the gold path as executed, cut where it first scores 100; the task description; the first
+    observation). The variation is played once to find the cut; a gold command the simulator does not know is
+    snapped as an agent's would be and its executed form kept (:class:`Rejected` ``gold_incomplete`` where
+    100 never comes)."""
+    options = EpisodeOptions(simplification=simplification, max_steps=None)
     episode = ScienceWorldEpisode(sim, task, variation, options=options, gold=True)
     episode.reset()
     gold = episode.gold_actions()
+    executed: list[str] = []
     for k, action in enumerate(gold, 1):
         try:
             step = episode.act(action)
@@ -175,10 +180,11 @@ def gold_until_done(sim: Simulator, task: str, variation: int, simplification: s
             raise
         except Exception as exc:
             raise Rejected("gold_incomplete", f"gold action {k} ({action!r}) failed: {exc}") from exc
+        executed.append(step.action)
         if step.done:
             if step.score < 100:
                 raise Rejected("gold_incomplete", f"the gold path ended at action {k} with score {step.score}")
-            return gold[:k], episode.description, episode.observation()
+            return executed, episode.description, episode.observation()
     raise Rejected("gold_incomplete", f"the {len(gold)} gold actions end with score {episode.score}, not 100")
 
 
@@ -209,10 +215,12 @@ def replay(sim: Simulator, ann: Annotation, task: str, variation: int, simplific
     episode.reset()
     executor = Executor(registry.instantiate("scienceworld"), action_time_limit=options.step_seconds)
     executor.reset(env=episode)
-    results = []
+    results: list[str] = []
     for k, line in enumerate(ann.actions, 1):
         outcome = executor.execute(parse_actions(line))
         failed = next((r for r in outcome if r.error is not None), None)
+        if failed is not None and failed.error is not None and failed.error.kind == "episode_over" and episode.score >= 100:
+            return _cut(ann, results, k, outcome)  # the replay scored 100 a little sooner than the gold run
         if failed is not None and failed.error is not None:
             if failed.error.kind == "simulator_crashed":
                 raise SimulatorCrashedError(failed.error.message)
@@ -224,3 +232,16 @@ def replay(sim: Simulator, ann: Annotation, task: str, variation: int, simplific
     if episode.score < 100 or not episode.done:
         raise Rejected("replay_score", f"the replay ended with score {episode.score} (done: {episode.done})")
     return ann.model_copy(update={"results": results})
+
+
+def _cut(ann: Annotation, results: list[str], k: int, outcome: list[Any]) -> Annotation:
+    """The annotation up to the action of subgoal ``k`` that ended the episode (``outcome`` its results)."""
+    ran = [r for r in outcome if r.error is None]
+    if not ran:  # the episode ended with the previous subgoal
+        return ann.model_copy(update={"subgoals": ann.subgoals[: k - 1], "actions": ann.actions[: k - 1], "results": results})
+    line = "; ".join(r.action for r in ran)
+    return ann.model_copy(update={
+        "subgoals": ann.subgoals[:k],
+        "actions": [*ann.actions[: k - 1], line],
+        "results": [*results, next(iter(ran[-1].outputs.values()), "")],
+    })
