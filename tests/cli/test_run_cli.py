@@ -69,3 +69,31 @@ def test_import_lumos_stays_light():
     code = "import lumos, lumos.cli.main, lumos.models.registry, sys; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_the_task_may_be_given_as_an_option_but_not_twice(scripts):
+    plan, ground = scripts
+    models = ["--backend", "fake", "--plan-model", str(plan), "--ground-model", str(ground), "--json"]
+    result = CliRunner().invoke(app, ["run", *models, "--task", LEAH])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["answer"] == "12"
+    result = CliRunner().invoke(app, ["run", *models, "--task", LEAH, "another task"])
+    assert result.exit_code != 0 and "two tasks given" in str(result.exception or result.output)
+
+
+def test_variation_goes_to_the_environment_as_an_env_option(monkeypatch):
+    import contextlib
+
+    from lumos.domain import Domain
+    from lumos.env import Episode
+
+    seen = {}
+
+    @contextlib.contextmanager
+    def open_env(task, options):
+        seen.update(options, task=task)
+        yield Episode("What is 2 + 3?", None)
+
+    monkeypatch.setattr(Domain, "load", lambda self, what: open_env if what == "environment" else None)
+    CliRunner().invoke(app, ["run", "--backend", "fake", "--model", "missing.json", "--task", "boil", "--variation", "3"])
+    assert seen["task"] == "boil" and seen["variation"] == 3

@@ -60,6 +60,13 @@ def test_same_task_text_on_different_pages_is_kept_twice_and_unseen_tasks_never(
     assert all("Click the button" not in json.dumps(r) for r in lines(out / "train/plan_iterative.jsonl"))
 
 
+def test_episodes_that_start_alike_and_then_differ_are_not_duplicates(tmp_path):
+    first = episode("Find an animal.", "find-animal-v0", "You are in the hallway.")
+    other = first.model_copy(update={"id": "find-animal-v1", "results": ["You focus on the dove."]})
+    report = build([write(tmp_path, [first, other, other.model_copy(update={"id": "again"})])], tmp_path / "d", heldout=0)
+    assert report.train["miniwob-solver"] == 2 and sum(report.duplicates.values()) == 1
+
+
 def test_text_tasks_keep_the_released_task_line():
     msgs = ModulePrompts("maths").plan_iterative("What is 2 + 3?", demos=False)
     assert msgs[0]["content"].endswith("Task: What is 2 + 3?; Initial Environment Description: None.")

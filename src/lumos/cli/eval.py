@@ -76,6 +76,9 @@ def command(
     env: EnvOption = None,
     tasks: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env tasks=A,B")] = None,
     suite: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env suite=NAME")] = None,
+    split: Annotated[
+        Optional[str], typer.Option(help="environment benchmarks: = --env split=NAME (e.g. seen, unseen)")
+    ] = None,
     episodes: Annotated[Optional[int], typer.Option(help="environment benchmarks: = --env episodes=N")] = None,
     ranker: Annotated[Optional[str], typer.Option(help="environment benchmarks: = --env ranker=SPEC")] = None,
     protocol: Annotated[
@@ -220,7 +223,9 @@ def command(
         if bench.runner:
             from lumos.eval.custom import MethodRun, get_runner
 
-            options: dict[str, Any] = {"tasks": tasks, "suite": suite, "episodes": episodes, "ranker": ranker}
+            options: dict[str, Any] = {
+                "tasks": tasks, "suite": suite, "split": split, "episodes": episodes, "ranker": ranker
+            }
             options.update(env_options)
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,

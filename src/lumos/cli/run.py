@@ -83,6 +83,12 @@ def command(
     ] = None,
     goal: Annotated[int, typer.Option(help="environment domains: goal number (= --env goal=N)")] = 0,
     task_id: Annotated[str, typer.Option(help="environment domains: task id (= --env task_id=ID)")] = "0",
+    task_option: Annotated[
+        Optional[str], typer.Option("--task", help="the task, as an option (the same as the TASK argument)")
+    ] = None,
+    variation: Annotated[
+        Optional[int], typer.Option(help="environment domains: the task's variation (= --env variation=N)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="environment domains: episode seed (= --env seed=N)")] = 0,
     screenshots: Annotated[
         Optional[Path], typer.Option(help="environment domains: screenshot folder (= --env screenshots=DIR)")
@@ -94,6 +100,10 @@ def command(
     from lumos.env import parse_env_options
 
     check_bounds({"max_rounds": max_rounds, "n_examples": examples})
+    if task_option is not None:
+        if task is not None and task != task_option:
+            raise ConfigError(f"two tasks given: {task!r} and --task {task_option!r}; give one")
+        task = task_option
     if task is not None and not task.strip():
         raise ConfigError("the task is empty: give the task's text (or '-' to read tasks from standard input)")
     apply_unsafe_code(unsafe_code, load_config_file(config))
@@ -104,6 +114,8 @@ def command(
         episodes: list[Episode] = []
         if open_env is not None:
             options = {"data": data, "goal": goal, "task_id": task_id, "seed": seed, "screenshots": screenshots}
+            if variation is not None:
+                options["variation"] = variation
             options.update(parse_env_options(env))
             episodes = [stack.enter_context(open_env(task, options))]
             tasks = [e.task for e in episodes]

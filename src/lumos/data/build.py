@@ -350,8 +350,10 @@ def build(
         if reason:
             report.held_out[a.source] += 1
             continue
-        # a live page's task may read the same over episodes whose pages differ
-        key = normalize_question(a.task + " " + a.observation)
+        # a live environment's task may read the same over episodes whose first pages differ, or whose first
+        # observations are the same and whose later ones differ (a simulated world's variations): such an
+        # episode is told apart by its observations, a text task by its text alone
+        key = normalize_question(" ".join([a.task, a.observation, *(a.results if a.observation else [])]))
         if key in seen:
             report.duplicates[a.source] += 1
             continue
