@@ -23,6 +23,8 @@ $(STAMP): pyproject.toml
 	bash scripts/install_sandbox.sh
 	# A real browser for the MiniWoB++ tasks and the trace viewer's tests (Debian's chromium and chromium-driver).
 	bash scripts/install_browser.sh
+	# Java for ScienceWorld's simulator (Debian's default-jre-headless).
+	bash scripts/install_java.sh
 	touch $(STAMP)
 
 install: $(STAMP)
