@@ -72,3 +72,23 @@ class EvalMethodRecipe:
 
     def __getstate__(self) -> dict[str, Any]:  # loaded models stay in the process that loaded them
         return {**self.__dict__, "models": []}
+
+
+@dataclass(frozen=True)
+class TeacherModelRecipe:
+    """``lumos annotate --teacher``'s model: built in this process, or once in each Ray worker."""
+
+    backend: str
+    name: str
+    base_url: str | None = None
+
+    def __call__(self) -> Model:
+        from lumos.models.registry import load_model
+
+        if self.backend == "openai":
+            from lumos.models.openai import OpenAIModel
+
+            return OpenAIModel(self.name, base_url=self.base_url, concurrency=1)
+        if self.backend == "hf":
+            return load_model("hf", self.name)
+        return load_model(self.backend, self.name, **({"base_url": self.base_url} if self.base_url else {}))
