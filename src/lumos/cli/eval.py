@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -113,6 +114,7 @@ def command(
     from lumos.env import parse_env_options
     from lumos.errors import ConfigError, check_range
     from lumos.eval.benchmarks import get_benchmark, load_examples
+    from lumos.eval.custom import NotLoaded
     from lumos.eval.methods import METHODS, make_method
     from lumos.eval.protocol import get_protocol
     from lumos.eval.runner import run_evaluation
@@ -138,7 +140,7 @@ def command(
     eval_protocol = get_protocol(protocol, bench.name)
     prompt_style = choose_style(style or file_values.get("style"), None, [model, plan_model, ground_model])
     plan = ray_plan(ray, ray_workers, ray_gpus)
-    if plan is not None and bench.runner:
+    if plan is not None and bench.runner and not bench.ray:
         raise ConfigError(f"{bench.name} runs its own episodes and does not run on Ray (--ray) yet")
     qa_options = QAModelOptions(qa_model, qa_backend, qa_base_url)
     qa_loaded = qa_options.load(backend, base_url) if plan is None else None  # on Ray, each worker loads its own
@@ -184,7 +186,7 @@ def command(
         key = setups[name]
         if key not in loaded and plan is None:
             loaded[key] = load_setup(key, parallel=batch_size)
-        planner, grounder = loaded.get(key, (None, None))
+        planner, grounder = loaded[key] if key in loaded else (NotLoaded(), NotLoaded())
         untrained = key.untrained
         n_examples = (
             examples if examples is not None else file_values.get("n_examples", 3 if untrained else 0)
@@ -235,7 +237,7 @@ def command(
             options.update(env_options)
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
-                progress, options, style=prompt_style,
+                progress, options, style=prompt_style, ray=plan, load_models=partial(load_setup, key, batch_size),
             )
             result = get_runner(bench)(run)
             console.print(

@@ -22,6 +22,7 @@ from lumos.scale.cluster import RayPlan, cluster_cpus, connect
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 CLOSE_SECONDS = 60.0
+CLOSE_SECONDS_ON_ERROR = 10.0
 
 
 class BatchWorker(Protocol):
@@ -88,10 +89,12 @@ def run_batches(
             num_cpus=plan.cpus, num_gpus=plan.gpus, max_restarts=plan.retries, max_task_retries=0
         )
         actors = [actor_class.remote(make_worker) for _ in range(report.workers)]
+        finished = False
         try:
             _drive(ray, actors, batches, on_results, plan.retries, deaths, report)
-            _close(ray, actors, deaths)
-        finally:
+            finished = True
+        finally:  # browsers and sessions are freed by their workers, then the workers go
+            _close(ray, actors, CLOSE_SECONDS if finished else CLOSE_SECONDS_ON_ERROR)
             for actor in actors:
                 ray.kill(actor, no_restart=True)
     finally:
@@ -146,12 +149,12 @@ def _drive(
         on_results(results)
 
 
-def _close(ray: Any, actors: list[Any], deaths: tuple[type[BaseException], ...]) -> None:
+def _close(ray: Any, actors: list[Any], seconds: float) -> None:
     """Let each live worker free what it holds (browsers, servers' sessions) before it is killed."""
     closing = [actor.close.remote() for actor in actors]
-    ready, _ = ray.wait(closing, num_returns=len(closing), timeout=CLOSE_SECONDS)
+    ready, _ = ray.wait(closing, num_returns=len(closing), timeout=seconds)
     for ref in ready:
-        with contextlib.suppress(*deaths):
+        with contextlib.suppress(Exception):  # a worker that cannot close is killed all the same
             ray.get(ref)
 
 
