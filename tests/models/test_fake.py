@@ -119,3 +119,14 @@ def test_a_continued_reply_written_whole_is_cut_to_what_follows_its_start() -> N
     conversation: list[Message] = [{"role": "user", "content": "Plan."}, start]
     first, second = model.generate([conversation, conversation], GenerationParams())
     assert (first.text, second.text) == (" Click.", "Something else.")
+
+
+def test_a_script_file_sets_the_latency(tmp_path) -> None:
+    import json
+
+    script = tmp_path / "slow.json"
+    script.write_text(json.dumps({"default": "ok", "latency": 0.25}))
+    assert FakeModel(name=str(script)).latency == 0.25
+    script.write_text(json.dumps({"default": "ok", "latency": -1}))
+    with pytest.raises(ConfigError, match="latency"):
+        FakeModel(name=str(script))

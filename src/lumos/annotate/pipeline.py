@@ -22,13 +22,14 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lumos import records
-from lumos.annotate.convert import ConversionError, convert, converter_names
+from lumos.annotate.convert import converter_names
+from lumos.annotate.outcomes import Outcome, converted, from_reply
 from lumos.annotate.sources import SourceItem, get_source, load_source, source_names
-from lumos.annotate.teacher import Teacher, TeacherCache, TeacherConfig, TeacherError, to_annotation
-from lumos.annotate.verify import Verdict, Verifier
+from lumos.annotate.teacher import Teacher, TeacherCache, TeacherConfig
+from lumos.annotate.verify import Verifier
 from lumos.errors import ConfigError
 from lumos.models.base import Model
 from lumos.sandbox import unsafe_code_allowed
@@ -41,6 +42,18 @@ SUMMARY = "summary.json"
 
 ItemHook = Callable[[str, str], None]
 """Called after each item is written, with (``"kept"`` | ``"rejected"`` | ``"failed"``, item id)."""
+
+
+class ItemExecutor(Protocol):
+    """Does the work of ``items`` elsewhere, calling ``write`` with each outcome (teacher usage into
+    ``summary.usage``)."""
+
+    @property
+    def asks_teacher(self) -> bool: ...
+
+    def execute(
+        self, items: list[SourceItem], summary: AnnotateSummary, write: Callable[[Outcome], None]
+    ) -> None: ...
 
 
 @dataclass
@@ -160,12 +173,14 @@ def annotate(
     progress: bool = True,
     on_item: ItemHook | None = None,
     convert_options: dict[str, Any] | None = None,
+    executor: ItemExecutor | None = None,
 ) -> AnnotateSummary:
     """Annotate up to ``limit`` items of ``source`` into ``out_dir`` (see the module doc for the files).
 
     Without a teacher the source's teacher-free converter is used, with ``convert_options`` as keyword
     arguments (e.g. Mind2Web's ``ranker``). ``on_item`` is called after each item is written (tests use it
-    to stop a run part way).
+    to stop a run part way). ``executor`` does the items' work elsewhere (:mod:`lumos.annotate.on_ray`);
+    the outcomes are written here as they come back.
     """
     spec = get_source(source)
     if spec.domain != domain:
@@ -173,7 +188,7 @@ def annotate(
             f"source {source!r} belongs to the {spec.domain} domain, not {domain}; "
             f"{domain} sources: {', '.join(source_names(domain)) or 'none'}"
         )
-    if teacher is None and not spec.converter:
+    if teacher is None and not (executor is not None and executor.asks_teacher) and not spec.converter:
         raise ConfigError(
             f"source {source!r} has no teacher-free converter: give a teacher model (--teacher); sources with "
             f"one: {', '.join(converter_names())}"
@@ -205,68 +220,34 @@ def annotate(
             seen_now.add(item.id)
             yield item
 
-    def finish(
-        item: SourceItem,
-        verdict: Verdict | None,
-        reason: str = "",
-        message: str = "",
-        extra: dict[str, Any] | None = None,
-    ) -> None:
-        if verdict is not None and verdict.ok:
-            kept_w.write(verdict.annotation.model_dump())
+    def write(outcome: Outcome) -> None:
+        if outcome.kind == "kept":
+            kept_w.write(outcome.record)
             summary.kept += 1
-            kind = "kept"
-        else:
-            record: dict[str, Any] = {
-                "id": item.id,
-                "source": item.source,
-                "domain": item.domain,
-                "task": item.task,
-                "answer": item.answer,
-                "reason": verdict.reason if verdict else reason,
-                "message": verdict.message if verdict else message,
-            }
-            if verdict is not None:
-                record["annotation"] = verdict.annotation.model_dump(exclude={"task", "answer", "id"})
-            record.update(extra or {})
-            rejected_w.write(record)
+        elif outcome.kind == "rejected":
+            rejected_w.write(outcome.record)
             summary.rejected += 1
-            summary.reasons[str(record["reason"])] += 1
-            kind = "rejected"
+            summary.reasons[str(outcome.record["reason"])] += 1
+        else:
+            errors_w.write(outcome.record)
+            summary.failed.append(outcome.id)
         if on_item is not None:
-            on_item(kind, item.id)
+            on_item(outcome.kind, outcome.id)
+        bar.update(summary)
 
     bar = _Progress(progress, f"{source}", limit)
     try:
         with bar:
-            if teacher is None:
+            if executor is not None:
+                executor.execute(list(items()), summary, write)
+            elif teacher is None:
                 for item in items():
-                    try:
-                        ann = convert(item, **(convert_options or {}))
-                    except ConversionError as exc:
-                        finish(item, None, exc.reason, str(exc))
-                    else:
-                        finish(item, verifier.verify(ann))
-                    bar.update(summary)
+                    write(converted(item, verifier, convert_options))
             else:
                 assert isinstance(teacher, Teacher)
                 for reply in teacher.ask_all(items()):
-                    item = reply.item
-                    try:
-                        ann = to_annotation(reply)
-                    except TeacherError as exc:
-                        summary.failed.append(item.id)
-                        errors_w.write(
-                            {"id": item.id, "source": item.source, "error": str(exc), "time": time.time()}
-                        )
-                        if on_item is not None:
-                            on_item("failed", item.id)
-                    except ConversionError as exc:
-                        finish(item, None, exc.reason, str(exc), {"teacher_output": reply.text})
-                    else:
-                        finish(item, verifier.verify(ann))
                     summary.usage = teacher.usage.as_dict()
-                    bar.update(summary)
+                    write(from_reply(reply, verifier))
                 summary.usage = teacher.usage.as_dict()
     finally:
         kept_w.close()

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
@@ -183,6 +183,16 @@ def parse_teacher_output(text: str, item: SourceItem) -> Annotation:
 # ------------------------------------------------------------------------------------------ cache
 
 
+class ReplyCache(Protocol):
+    """Where a teacher keeps its replies by request key (:class:`TeacherCache`, or a Ray worker's)."""
+
+    def get(self, key: str) -> tuple[str, int, int] | None: ...
+
+    def put(self, key: str, text: str, prompt_tokens: int, completion_tokens: int, model: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class TeacherCache:
     """Teacher replies by request hash, in a SQLite file (safe across threads and re-runs)."""
 
@@ -297,7 +307,7 @@ class Teacher:
 
     model: Model
     config: TeacherConfig = field(default_factory=TeacherConfig)
-    cache: TeacherCache | None = None
+    cache: ReplyCache | None = None
     model_name: str = ""
     usage: Usage = field(default_factory=Usage)
 
@@ -309,7 +319,12 @@ class Teacher:
 
     @property
     def params(self) -> GenerationParams:
-        return GenerationParams(max_tokens=self.config.max_tokens, temperature=self.config.temperature)
+        return self.request_params(self.config)
+
+    @staticmethod
+    def request_params(config: TeacherConfig) -> GenerationParams:
+        """The generation settings of every teacher request (part of its cache key)."""
+        return GenerationParams(max_tokens=config.max_tokens, temperature=config.temperature)
 
     def _ask_batch(self, items: list[SourceItem]) -> list[TeacherReply]:
         params = self.params

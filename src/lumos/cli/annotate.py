@@ -14,6 +14,7 @@ from typing import Annotated, Optional
 import typer
 
 from lumos.cli.options import UnsafeCodeOption
+from lumos.cli.remote import RayGpusOption, RayOption, RayWorkersOption
 
 
 def command(
@@ -53,19 +54,24 @@ def command(
         ),
     ] = None,
     unsafe_code: UnsafeCodeOption = False,
+    ray: RayOption = None,
+    ray_workers: RayWorkersOption = None,
+    ray_gpus: RayGpusOption = 0.0,
 ) -> None:
     from rich.console import Console
 
     from lumos.cli.options import apply_unsafe_code
 
-    apply_unsafe_code(unsafe_code)
+    code_unsandboxed = apply_unsafe_code(unsafe_code)
 
     from lumos.annotate.pipeline import annotate
     from lumos.annotate.sources import get_source
     from lumos.annotate.teacher import TeacherConfig
     from lumos.cli.common import MAX_LIMIT
+    from lumos.cli.remote import TeacherModelRecipe, ray_plan
     from lumos.errors import ConfigError, check_range
     from lumos.models.base import Model
+    from lumos.terminal import echo
 
     spec = get_source(source)
     domain = domain or spec.domain
@@ -74,7 +80,6 @@ def command(
     check_range("--max-tokens", max_tokens, 1, 1_000_000)
     if limit is not None:
         check_range("--limit", limit, 1, MAX_LIMIT)
-    model: Model | None = None
     config = TeacherConfig(
         n_examples=examples,
         max_tokens=max_tokens,
@@ -82,22 +87,26 @@ def command(
         input_cost=input_cost,
         output_cost=output_cost,
     )
+    recipe: TeacherModelRecipe | None = None
     if teacher is not None:
-        if backend == "openai":
-            from lumos.models.openai import OpenAIModel
-
-            model = OpenAIModel(teacher, base_url=base_url, concurrency=1)
-        elif backend == "hf":
-            from lumos.models.registry import load_model
-
-            model = load_model("hf", teacher)
+        recipe = TeacherModelRecipe(backend, teacher, base_url)
+        if backend == "hf":
             config.batch, config.concurrency = concurrency, 1
-        else:
-            from lumos.models.registry import load_model
-
-            model = load_model(backend, teacher, **({"base_url": base_url} if base_url else {}))
     elif base_url is not None or backend != "openai":
         raise ConfigError("--backend and --base-url choose the teacher: give --teacher MODEL too")
+    plan = ray_plan(ray, ray_workers, ray_gpus)
+    executor = None
+    model: Model | None = None
+    if plan is not None:  # each Ray worker loads its own teacher model and verifier
+        from lumos.annotate.on_ray import RayAnnotator, WorkerSettings
+
+        settings = WorkerSettings(
+            domain, convert_options={"ranker": ranker} if ranker is not None else None, teacher_model=recipe,
+            teacher_config=config, teacher_name=teacher or "", unsafe_code=code_unsandboxed,
+        )
+        executor = RayAnnotator(plan, settings, out, batch_size=4 * concurrency)
+    elif recipe is not None:
+        model = recipe()
     summary = annotate(
         domain,
         source,
@@ -110,7 +119,11 @@ def command(
         teacher_name=teacher or "",
         progress=progress,
         convert_options={"ranker": ranker} if ranker is not None else None,
+        executor=executor,
     )
+    if executor is not None:
+        report = executor.report
+        echo(f"on Ray: {report.workers} workers, {report.batches} batches, {report.retried} run again")
     console = Console()
     reasons = ", ".join(f"{k} {v}" for k, v in summary.reasons.most_common()) or "none"
     console.print(

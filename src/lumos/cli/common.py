@@ -10,7 +10,18 @@ from lumos.errors import ConfigError, LumosError, MissingDependencyError
 from lumos.terminal import echo
 
 
+def optional_value(argv: list[str], option: str, value: str) -> list[str]:
+    """``argv`` with ``value`` after each ``option`` that has no value of its own (``--ray`` alone)."""
+    out: list[str] = []
+    for k, arg in enumerate(argv):
+        out.append(arg)
+        if arg == option and (k + 1 == len(argv) or argv[k + 1].startswith("-")):
+            out.append(value)
+    return out
+
+
 def run_app(app: typer.Typer) -> None:
+    sys.argv[1:] = optional_value(sys.argv[1:], "--ray", "local")  # --ray alone: a Ray instance here
     try:
         app()
     except (ConfigError, MissingDependencyError, LumosError) as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -30,6 +31,7 @@ from lumos.cli.options import (
     TrainedOption,
     UnsafeCodeOption,
 )
+from lumos.cli.remote import RayGpusOption, RayOption, RayWorkersOption
 
 METHOD_HELP = "direct, cot, integrated, lumos-iterative, lumos-onetime; repeat or comma-separate for several"
 
@@ -93,6 +95,9 @@ def command(
     qa_backend: QABackendOption = None,
     qa_base_url: QABaseUrlOption = None,
     unsafe_code: UnsafeCodeOption = False,
+    ray: RayOption = None,
+    ray_workers: RayWorkersOption = None,
+    ray_gpus: RayGpusOption = 0.0,
 ) -> None:
     from lumos.agent.agent import check_bounds
     from lumos.cli.common import MAX_EPISODES, MAX_LIMIT
@@ -108,9 +113,11 @@ def command(
         resolve_models,
         tool_options_for,
     )
+    from lumos.cli.remote import EvalMethodRecipe, ray_plan
     from lumos.env import parse_env_options
     from lumos.errors import ConfigError, check_range
     from lumos.eval.benchmarks import get_benchmark, load_examples
+    from lumos.eval.custom import NotLoaded
     from lumos.eval.methods import METHODS, make_method
     from lumos.eval.protocol import get_protocol
     from lumos.eval.runner import run_evaluation
@@ -135,7 +142,11 @@ def command(
     model = model or file_values.get("model")
     eval_protocol = get_protocol(protocol, bench.name)
     prompt_style = choose_style(style or file_values.get("style"), None, [model, plan_model, ground_model])
-    qa_loaded = QAModelOptions(qa_model, qa_backend, qa_base_url).load(backend, base_url)
+    plan = ray_plan(ray, ray_workers, ray_gpus)
+    if plan is not None and bench.runner and not bench.ray:
+        raise ConfigError(f"{bench.name} runs its own episodes and does not run on Ray (--ray) yet")
+    qa_options = QAModelOptions(qa_model, qa_backend, qa_base_url)
+    qa_loaded = qa_options.load(backend, base_url) if plan is None else None  # on Ray, each worker loads its own
     judge = (
         load_model(
             judge_backend, judge_model, **({"base_url": judge_base_url or base_url} if judge_base_url or base_url else {})
@@ -176,9 +187,9 @@ def command(
     run_dirs: list[Path] = []
     for k, name in enumerate(methods):
         key = setups[name]
-        if key not in loaded:
+        if key not in loaded and plan is None:
             loaded[key] = load_setup(key, parallel=batch_size)
-        planner, grounder = loaded[key]
+        planner, grounder = loaded[key] if key in loaded else (NotLoaded(), NotLoaded())
         untrained = key.untrained
         n_examples = (
             examples if examples is not None else file_values.get("n_examples", 3 if untrained else 0)
@@ -220,6 +231,8 @@ def command(
             "qa_model": qa_model,
             "unsafe_code": code_unsandboxed,
         }
+        if plan is not None:  # how the run was spread is not its identity: it resumes locally or on Ray
+            settings.update(ray=plan.address, ray_workers=plan.workers)
         if bench.runner:
             from lumos.eval.custom import MethodRun, get_runner
 
@@ -229,25 +242,36 @@ def command(
             options.update(env_options)
             run = MethodRun(
                 bench, name, planner, grounder, cfg, run_dir, settings, data, limit, seed, batch_size,
-                progress, options, style=prompt_style,
+                progress, options, style=prompt_style, ray=plan, load_models=partial(load_setup, key, batch_size),
             )
             result = get_runner(bench)(run)
             console.print(
                 f"[bold]{name}[/bold] ({markup_text(setup)}) on {bench.name}: {bench.primary_metric} "
                 f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} -> {markup_text(run_dir)}"
             )
-            if last_use[key] == k:
+            if last_use[key] == k and key in loaded:
                 close_models(*loaded.pop(key))
             continue
-        runner_method = make_method(
-            name,
-            planner,
-            grounder,
-            cfg,
-            tool_options_for(bench.domain, index, qa_loaded or planner),
-            style=prompt_style,
-            protocol=eval_protocol,
-        )
+        executor = None
+        if plan is not None:
+            from lumos.eval.on_ray import RayExecutor
+
+            recipe = EvalMethodRecipe(
+                name, key, cfg, prompt_style, eval_protocol, parallel=batch_size, index=index, qa=qa_options,
+                qa_default_backend=backend, unsafe_code=code_unsandboxed,
+            )
+            executor = RayExecutor(recipe, bench, plan, eval_protocol)
+        runner_method = None
+        if executor is None:
+            runner_method = make_method(
+                name,
+                planner,
+                grounder,
+                cfg,
+                tool_options_for(bench.domain, index, qa_loaded or planner),
+                style=prompt_style,
+                protocol=eval_protocol,
+            )
         result = run_evaluation(
             bench,
             items,
@@ -258,13 +282,17 @@ def command(
             judge=judge,
             progress=progress,
             protocol=eval_protocol,
+            executor=executor,
         )
+        if executor is not None:
+            report = executor.report
+            echo(f"on Ray: {report.workers} workers, {report.batches} batches, {report.retried} run again")
         console.print(
             f"[bold]{name}[/bold] ({markup_text(setup)}) on {bench.name}: {bench.primary_metric} "
             f"{100 * result[bench.primary_metric]:.1f} over n={result['n']} "
             f"({result['examples_per_second']} examples/s) -> {markup_text(run_dir)}"
         )
-        if last_use[key] == k:
+        if last_use[key] == k and key in loaded:
             close_models(*loaded.pop(key))
     echo("see every trajectory: lumos view " + " ".join(shlex.quote(str(d)) for d in run_dirs) + " --open")
 

@@ -31,6 +31,8 @@ class Benchmark:
     runner: str | None = None
     """``module:function`` that evaluates this benchmark itself (benchmarks whose examples are environments,
     such as web tasks): called once per method with a :class:`lumos.eval.custom.MethodRun`."""
+    ray: bool = False
+    """The runner takes ``--ray``: it runs its batches through :func:`lumos.eval.episodes.run_in_batches`."""
 
     @property
     def primary_metric(self) -> str:

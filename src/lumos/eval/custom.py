@@ -9,16 +9,17 @@ directory; the function loads its own examples (``data`` / ``limit`` / ``seed``)
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from lumos.agent.agent import AgentConfig
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import Benchmark
-from lumos.models.base import Model
+from lumos.models.base import Conversation, Generation, GenerationParams, Model
 from lumos.prompts.modules import PromptStyle
+from lumos.scale.cluster import RayPlan
 
 
 @dataclass
@@ -41,6 +42,31 @@ class MethodRun:
     """Benchmark-specific flags (``tasks``, ``suite``, ``episodes``, ``ranker``...); None when not given."""
     style: PromptStyle | None = None
     """The prompt style chosen (``--style``, ``--prompts``): every module prompt of the run is in it."""
+    ray: RayPlan | None = None
+    """``--ray`` (only for a benchmark with ``ray: true``): the batches go to Ray workers, through
+    :func:`lumos.eval.episodes.run_in_batches`; the driver then holds :class:`NotLoaded` models."""
+    load_models: Callable[[], tuple[Model, Model]] | None = None
+    """How a worker loads the planner and grounder itself (picklable)."""
+
+    def for_workers(self) -> MethodRun:
+        """This run as sent to Ray workers: without loaded models (each worker loads its own)."""
+        return replace(self, planner=NotLoaded(), grounder=NotLoaded())
+
+    def with_own_models(self) -> MethodRun:
+        """This run with models loaded here by :attr:`load_models`."""
+        if self.load_models is None:
+            raise ConfigError(f"{self.bench.name}: the run has no way to load its models on a worker")
+        planner, grounder = self.load_models()
+        return replace(self, planner=planner, grounder=grounder)
+
+
+class NotLoaded(Model):
+    """The driver's stand-in for a model that only Ray workers load."""
+
+    name = "not loaded here"
+
+    def generate(self, conversations: Sequence[Conversation], params: GenerationParams) -> list[Generation]:
+        raise ConfigError("this run's models are loaded on its Ray workers, not in the driver")
 
 
 Runner = Callable[[MethodRun], dict[str, Any]]

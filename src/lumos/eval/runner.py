@@ -8,7 +8,6 @@ writes one twice.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import os
@@ -21,34 +20,15 @@ from typing import Any
 
 from lumos.errors import ConfigError, check_range
 from lumos.eval import metrics as M
+from lumos.eval.batches import Executor, LocalExecutor, example_hash
 from lumos.eval.benchmarks import Benchmark, Example
-from lumos.eval.methods import Method, Prediction
+from lumos.eval.methods import Method
 from lumos.eval.protocol import EvalProtocol
 from lumos.models.base import GenerationParams, Message, Model
 from lumos.records import BadLine, jsonl_rows, read_json
 from lumos.terminal import note
 
 PREDICTIONS = "predictions.jsonl"
-
-
-def score(
-    bench: Benchmark, answer: str | None, gold: Any, protocol: EvalProtocol | None = None
-) -> dict[str, float]:
-    """Every automatic metric of the benchmark for one prediction (the judge's comes later), as the
-    evaluation ``protocol`` scores it (default: lumos's own)."""
-    own = protocol.score(bench.answer_type, answer, gold) if protocol is not None else None
-    if own is not None:
-        return own
-    if bench.answer_type == "number":
-        return {"accuracy": float(M.numeric_match(answer, gold))}
-    if bench.answer_type == "yesno":
-        return {"accuracy": float(M.yes_no_match(answer, gold))}
-    if bench.answer_type == "multi":
-        loose, strict = M.fanout_accuracy(answer, M.flatten_answers(gold))
-        return {"loose_accuracy": loose, "strict_accuracy": strict}
-    if bench.answer_type == "text":
-        return {"em": M.exact_match(answer, str(gold)), "f1": M.f1_score(answer, str(gold))}
-    raise ConfigError(f"{bench.name}: unknown answer_type {bench.answer_type!r}")
 
 
 @dataclass
@@ -100,7 +80,7 @@ class PredictionStore:
 def run_evaluation(
     bench: Benchmark,
     examples: Sequence[Example],
-    method: Method,
+    method: Method | None,
     out_dir: Path,
     config: dict[str, Any],
     *,
@@ -109,10 +89,16 @@ def run_evaluation(
     progress: bool = True,
     on_record: Callable[[dict[str, Any]], None] | None = None,
     protocol: EvalProtocol | None = None,
+    executor: Executor | None = None,
 ) -> dict[str, Any]:
     """Evaluate ``method`` on the examples not yet in ``out_dir``; write metrics, config and report.
-    ``protocol`` scores the answers (its name is recorded in metrics.json as ``protocol``)."""
+    ``protocol`` scores the answers (its name is recorded in metrics.json as ``protocol``). ``executor``
+    runs the batches somewhere else (:class:`lumos.eval.on_ray.RayExecutor`); then ``method`` is None."""
     check_range("batch_size", batch_size, 1, 1_000_000)
+    if executor is None:
+        if method is None:
+            raise ConfigError("run_evaluation needs a method or an executor")
+        executor = LocalExecutor(method, bench, protocol)
     if protocol is not None:
         config = {**config, "protocol": protocol.name}
     ids = [ex.id for ex in examples]
@@ -128,40 +114,25 @@ def run_evaluation(
     for r in store.records:
         bar.add(r["scores"].get(bench.primary_metric, 0.0), count=False)
 
-    def done(ex: Example, pred: Prediction) -> None:
-        record = {
-            "id": ex.id,
-            "question": ex.question,
-            "example_hash": example_hash(ex),
-            "gold": ex.answer,
-            "answer": pred.answer,
-            "scores": score(bench, pred.answer, ex.answer, protocol),
-            "error_kind": pred.error_kind,
-            "error": pred.error,
-            "prompt_tokens": pred.prompt_tokens,
-            "completion_tokens": pred.completion_tokens,
-            "model_seconds": pred.model_seconds,
-            "output": pred.output,
-            **pred.extra,
-            "trace": pred.trace,
-        }
+    def done(record: dict[str, Any]) -> None:
+        if record["id"] in store.done:  # a batch run twice (its worker died after finishing it): kept once
+            return
         store.append(record)
         stats.done_now += 1
-        stats.model_seconds += pred.model_seconds
+        stats.model_seconds += record["model_seconds"]
         bar.add(record["scores"].get(bench.primary_metric, 0.0))
         if on_record is not None:
             on_record(record)
 
     try:
         with bar:
-            for lo in range(0, len(todo), batch_size):
-                method.run(todo[lo : lo + batch_size], done)
+            executor.execute(todo, batch_size, done)
     finally:
         store.close()
     stats.wall_seconds = time.perf_counter() - started
 
-    wanted = set(ids)
-    records = [r for r in store.records if r["id"] in wanted]
+    by_id = {r["id"]: r for r in store.records}
+    records = [by_id[i] for i in ids if i in by_id]  # in the examples' order, however they were run
     if judge is not None and "llm_accuracy" in bench.metrics:
         _judge(judge, records)
         _rewrite(store.path, store.records)
@@ -200,9 +171,9 @@ def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = N
         (out_dir / "report.md").write_text(report)
 
 
-NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress", "episodes"})
-"""Settings that do not change a run's results (how many examples or episodes per task, how many at once, what
-the run is called): every other setting of ``config.json`` is the run's identity. An environment's episode k
+NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress", "episodes", "ray", "ray_workers"})
+"""Settings that do not change a run's results (how many examples or episodes per task, how many at once,
+where they ran, what the run is called): every other setting of ``config.json`` is the run's identity. An environment's episode k
 of a task has a fixed seed, so more episodes extend a run as a higher limit does."""
 
 
@@ -235,12 +206,6 @@ def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> 
         elif before != after:
             found.append(f"{prefix}{key} was {before!r}, now {after!r}")
     return found
-
-
-def example_hash(example: Example) -> str:
-    """A digest of an example's content (question and gold answer), kept on its record."""
-    text = json.dumps([example.question, example.answer], sort_keys=True, default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def _check_same_examples(out_dir: Path, store: PredictionStore, examples: Sequence[Example]) -> None:

@@ -68,7 +68,7 @@ class FakeModel(Model):
         if latency < 0:
             raise ConfigError(f"latency must be >= 0, not {latency}")
         if responses is None and name.endswith((".json", ".yaml", ".yml")):
-            responses, default = _script(name, default)
+            responses, default, latency = _script(name, default, latency)
         self.name = name
         self.default = default
         self.responder = responder
@@ -165,20 +165,24 @@ def _continuation(reply: str, conversation: Conversation) -> str:
     return reply
 
 
-def _script(path: str, default: str | None) -> tuple[list[str], str | None]:
+def _script(path: str, default: str | None, latency: float) -> tuple[list[str], str | None, float]:
     """Replies from a script file, so the CLI can drive the fake backend: ``--plan-model plan.json``.
 
-    The file holds a list of replies, or ``{"responses": [...], "default": "..."}``."""
+    The file holds a list of replies, or ``{"responses": [...], "default": "...", "latency": SECONDS}``
+    (``latency``: seconds each generate call takes, a stand-in for a model's time in benchmarks)."""
     from pathlib import Path
 
     from lumos.records import read_yaml
 
     data = read_yaml(Path(path), "the fake backend's script file")  # JSON is YAML too
     if isinstance(data, list):
-        return [str(x) for x in data], default
+        return [str(x) for x in data], default, latency
     if isinstance(data, dict) and isinstance(data.get("responses", []), list):
         fallback = data.get("default", default)
-        return [str(x) for x in data.get("responses", [])], None if fallback is None else str(fallback)
+        seconds = data.get("latency", latency)
+        if not isinstance(seconds, (int, float)) or seconds < 0:
+            raise ConfigError(f"fake backend: {path}: latency must be a number of seconds >= 0, not {seconds!r}")
+        return [str(x) for x in data.get("responses", [])], None if fallback is None else str(fallback), float(seconds)
     raise ConfigError(
-        f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ...}}"
+        f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ..., 'latency': ...}}"
     )

@@ -28,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,7 @@ from lumos.domains.miniwob.pool import BrowserPool
 from lumos.domains.miniwob.tasks import eval_seed, resolve_tasks
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
+from lumos.eval.episodes import run_in_batches
 from lumos.eval.runner import open_run, write_results
 from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
@@ -267,26 +269,29 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
     run.run_dir.mkdir(parents=True, exist_ok=True)
     store = open_run(run.run_dir, settings)
     todo = [s for s in specs if s.id not in store.done]
-    tools = make_tools(options.get("ranker") or "dense")
-    page_options = PageOptions(episode_seconds=episode_seconds())
-    method = make_runner(run, tools)
     started = time.perf_counter()
-    restarts = 0
+    restarts: int | None = 0
+
+    def keep(record: dict[str, Any]) -> None:
+        if record["id"] not in store.done:  # a batch run again after its Ray worker died: kept once
+            store.append(record)
+            if run.progress:
+                print(f"miniwob {run.method}: {len(store.done)}/{len(specs)} episodes", file=sys.stderr)
+
     try:
         if todo:
-            with _sigterm_as_exit(), BrowserPool(browsers_for(run, len(todo))) as pool:
-                for lo in range(0, len(todo), pool.size):
-                    batch = todo[lo : lo + pool.size]
-                    for record in run_batch(pool, batch, method, run.run_dir, run.method, page_options):
-                        store.append(record)
-                    if run.progress:
-                        done = len(store.done)
-                        print(f"miniwob {run.method}: {done}/{len(specs)} episodes", file=sys.stderr)
-                restarts = pool.restarts
+            browsers = browsers_for(run, len(todo))
+            if run.ray is not None:  # each Ray worker starts its own browsers; their restarts stay there
+                run_in_batches(run, todo, browsers, partial(MiniWoBWorker, browsers=browsers), keep)
+                restarts = None
+            else:
+                with _sigterm_as_exit(), MiniWoBWorker(run, browsers) as worker:
+                    run_in_batches(run, todo, browsers, lambda _: worker, keep)
+                    restarts = worker.pool.restarts
     finally:
         store.close()
-    wanted = {s.id for s in specs}
-    records = [r for r in store.records if r["id"] in wanted]
+    by_id = {r["id"]: r for r in store.records}
+    records = [by_id[s.id] for s in specs if s.id in by_id]  # in the episodes' order, however they ran
     metrics = summarize(records)
     wall = time.perf_counter() - started
     metrics.update(
@@ -302,6 +307,29 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
     )
     write_results(run.run_dir, metrics)
     return metrics
+
+
+class MiniWoBWorker:
+    """Browsers of its own and the run's method: a batch of episodes (one a browser) -> their records."""
+
+    def __init__(self, run: MethodRun, browsers: int) -> None:
+        self.method_run = run
+        self.method = make_runner(run, make_tools(run.options.get("ranker") or "dense"))
+        self.page_options = PageOptions(episode_seconds=episode_seconds())
+        self.pool = BrowserPool(browsers)
+
+    def run(self, batch: Sequence[EpisodeSpec]) -> list[dict[str, Any]]:
+        run = self.method_run
+        return list(run_batch(self.pool, batch, self.method, run.run_dir, run.method, self.page_options))
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def __enter__(self) -> MiniWoBWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def run_batch(

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 from typing import Any, Literal
 
 from lumos.agent.agent import Agent
@@ -26,6 +27,7 @@ from lumos.domains.webshop.env import Shop, WebShopEnv, open_shop
 from lumos.domains.webshop.goals import Goal
 from lumos.errors import ConfigError
 from lumos.eval.custom import MethodRun
+from lumos.eval.episodes import run_in_batches
 from lumos.eval.runner import open_run, write_results
 from lumos.format.types import Trajectory
 
@@ -60,25 +62,20 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
     started = time.perf_counter()
     steps_now = 0
 
-    def done(goal: Goal, env: WebShopEnv, traj: Trajectory | None, error: str | None = None) -> None:
+    def keep(record: dict[str, Any]) -> None:
         nonlocal steps_now
-        steps_now += len(env.history)
-        store.append(prediction_record(goal, env, traj, error))
+        if record["id"] not in store.done:  # a batch run again after its Ray worker died: kept once
+            steps_now += record["env_steps"]
+            store.append(record)
 
     try:
-        for lo in range(0, len(todo), max(1, run.batch_size)):
-            batch = todo[lo : lo + run.batch_size]
-            if run.method == "direct":
-                run_direct(
-                    run.planner, shop, batch, run.config.max_rounds + 2, done, run.config.n_examples, ranker
-                )
-            else:
-                run_agent(run, shop, batch, done)
+        worker = partial(WebShopWorker, shop=shop) if run.ray is None else WebShopWorker  # Ray: a shop each
+        run_in_batches(run, todo, max(1, run.batch_size), worker, keep)
     finally:
         store.close()
     wall = time.perf_counter() - started
-    wanted = {g.id for g in goals}
-    records = [r for r in store.records if r["id"] in wanted]
+    by_id = {r["id"]: r for r in store.records}
+    records = [by_id[g.id] for g in goals if g.id in by_id]  # in the goals' order, however they ran
     metrics = summarise(records)
     metrics.update(
         benchmark="webshop", method=run.method, model=run.settings.get("model_label"), shop=source,
@@ -87,6 +84,27 @@ def run_webshop(run: MethodRun) -> dict[str, Any]:
     )
     write_results(run.run_dir, metrics)
     return metrics
+
+
+class WebShopWorker:
+    """A shop of its own (its catalog loaded once) and the run's method: a batch of goals -> their records."""
+
+    def __init__(self, run: MethodRun, shop: Shop | None = None) -> None:
+        self.method_run = run
+        self.shop = shop or open_shop(str(run.data) if run.data else None)
+
+    def run(self, goals: Sequence[Goal]) -> list[dict[str, Any]]:
+        run, records = self.method_run, []
+
+        def done(goal: Goal, env: WebShopEnv, traj: Trajectory | None, error: str | None = None) -> None:
+            records.append(prediction_record(goal, env, traj, error))
+
+        if run.method == "direct":
+            ranker = run.options.get("ranker") or "dense"
+            run_direct(run.planner, self.shop, goals, run.config.max_rounds + 2, done, run.config.n_examples, ranker)
+        else:
+            run_agent(run, self.shop, goals, done)
+        return records
 
 
 def summarise(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
