@@ -53,3 +53,15 @@ def parse_env_options(items: list[str] | None) -> dict[str, str]:
 def plain(task: str) -> Iterator[Episode]:
     """A text-only task: no environment."""
     yield Episode(task, None)
+
+
+def env_ended(env: Any) -> bool:
+    """Whether the environment says its episode is over (``env.ended()``; False where it cannot say)."""
+    ended = getattr(env, "ended", None)
+    return bool(ended()) if callable(ended) else False
+
+
+def env_live(env: Any) -> bool:
+    """Whether the environment can say when its episode is over and says it is not yet."""
+    ended = getattr(env, "ended", None)
+    return callable(ended) and not ended()

@@ -224,3 +224,12 @@ def test_table_shows_f1_beside_em_and_marks_what_a_run_lacks():
     assert "| cot (m) | 10.0 / 25.0 (n=10) |" in table
     assert "| direct (m) | 20.0 / - (n=10) |" in table
     assert "hotpotqa: em / f1" in table
+
+
+def test_a_setting_newer_than_the_run_is_compared_with_how_the_run_behaved(tmp_path):
+    from lumos.eval.runner import check_same_run
+
+    (tmp_path / "config.json").write_text(json.dumps({"method": "lumos-iterative", "agent": {"max_rounds": 15}}))
+    check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15, "end_with_env": False}})
+    with pytest.raises(ConfigError, match=r"end_with_env was not recorded .*False.*now True"):
+        check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15, "end_with_env": True}})

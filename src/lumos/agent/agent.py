@@ -15,100 +15,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from lumos.domain import DEFAULT_DOMAIN, domains, get_domain
-from lumos.errors import AgentStepError, ConfigError, ParseError, check_range
+from lumos.agent.config import BOUNDS, FLAGS, MAX_ROUNDS, AgentConfig, check_bounds
+from lumos.domain import domains, get_domain
+from lumos.env import env_ended, env_live
+from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.format.parse import GO_ON_SENTENCE, parse_actions, parse_decision, parse_plan, render_actions
 from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
 from lumos.prompts.modules import ModulePrompts, PromptStyle
 from lumos.tools.base import Tool, registry
 from lumos.tools.executor import Executor, execute_batch
-
-
-@dataclass
-class AgentConfig:
-    """How the agent runs: the fields of the ``--config`` YAML file of ``lumos run`` and ``lumos eval``."""
-
-    domain: str = field(default=DEFAULT_DOMAIN, metadata={"help": "task domain: its tools and prompts"})
-    formulation: Literal["iterative", "onetime"] = field(
-        default="iterative",
-        metadata={"help": "Lumos-I (plan one subgoal per round) or Lumos-O (plan all at once)"},
-    )
-    max_rounds: int = field(
-        default=8, metadata={"help": "Lumos-I: most subgoals per task before it is cut off"}
-    )
-    max_plan_errors: int = field(
-        default=3,
-        metadata={"help": "Lumos-I: planner outputs in a row that cannot be read before a task stops"},
-    )
-    stop_when_stuck: int = field(
-        default=3,
-        metadata={
-            "help": "Lumos-I: end a task (stop reason no_progress) when its last N rounds repeat themselves: "
-            "the same subgoal, or the same actions with the same result or error; 0: never"
-        },
-    )
-    n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
-    plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
-    ground_max_tokens: int = field(default=160, metadata={"help": "token limit of one grounder output"})
-    temperature: float = field(default=0.0, metadata={"help": "sampling temperature (0: greedy)"})
-    action_time_limit: float = field(default=5.0, metadata={"help": "seconds one action may run"})
-    batch_size: int = field(default=64, metadata={"help": "most tasks sent to a model in one batch"})
-    end_with_env: bool = field(
-        default=True,
-        metadata={
-            "help": "Lumos-I on an environment that says when its episode is over (a live web page): the task "
-            "ends as soon as the environment ends it, and a planner that stops while the environment is still "
-            "live is made to go on (its reply continued from 'No, I will keep planning. Subgoal N:'); false: "
-            "the planner alone decides when to stop"
-        },
-    )
-    final_qa: str = field(
-        default="",
-        metadata={
-            "help": "Lumos-I: when the planner stops, the answer is one QA call over every QA result with this "
-            "question ({task}: the task; the paper's complex-QA protocol); empty: the last result"
-        },
-    )
-
-    def __post_init__(self) -> None:
-        if self.formulation not in ("iterative", "onetime"):
-            raise ConfigError(f"formulation must be 'iterative' or 'onetime', not {self.formulation!r}")
-        check_bounds(self.__dict__)
-        if self.stop_when_stuck == 1:
-            raise ConfigError("stop_when_stuck must be 0 (never) or at least 2 rounds")
-        registry.domain(self.domain)  # raises ConfigError naming the known domains
-
-
-MAX_ROUNDS = 1000
-"""The most rounds (subgoals) a task may be given: nothing a user types grows without bound."""
-
-BOUNDS: dict[str, tuple[float, float]] = {
-    "max_rounds": (1, MAX_ROUNDS),
-    "max_plan_errors": (1, MAX_ROUNDS),
-    "stop_when_stuck": (0, MAX_ROUNDS),
-    "n_examples": (0, 100),
-    "plan_max_tokens": (1, 1_000_000),
-    "ground_max_tokens": (1, 1_000_000),
-    "batch_size": (1, 1_000_000),
-    "temperature": (0, 100),
-    "action_time_limit": (0.001, 86_400),
-}
-"""The allowed range of each number of :class:`AgentConfig`."""
-
-FLAGS = {"n_examples": "--examples", "max_rounds": "--max-rounds", "batch_size": "--batch-size"}
-"""The command-line flags of the settings that have one (the others are set in a ``--config`` file)."""
-
-
-def check_bounds(settings: dict[str, Any]) -> None:
-    """Refuse a number of :class:`AgentConfig` (a flag or a ``--config`` value) outside its range, naming the
-    setting and its flag; settings that are None (not given) or not numbers of AgentConfig are not checked."""
-    for name, (low, high) in BOUNDS.items():
-        value = settings.get(name)
-        if value is None:
-            continue
-        what = f"{name} ({FLAGS[name]})" if name in FLAGS else name
-        check_range(what, value, low, high, whole=name not in ("temperature", "action_time_limit"))
 
 
 @dataclass
@@ -489,18 +405,6 @@ class Agent:
             on_done(e.traj)
 
 
-def env_ended(env: Any) -> bool:
-    """Whether the environment says its episode is over (``env.ended()``; False where it cannot say)."""
-    ended = getattr(env, "ended", None)
-    return bool(ended()) if callable(ended) else False
-
-
-def env_live(env: Any) -> bool:
-    """Whether the environment can say when its episode is over and says it is not yet."""
-    ended = getattr(env, "ended", None)
-    return callable(ended) and not ended()
-
-
 def _says_stop(text: str) -> bool:
     try:
         return parse_decision(text).stop
@@ -547,10 +451,14 @@ def next_subgoal(text: str, first: bool) -> str | None:
 
 
 __all__ = [
+    "BOUNDS",
+    "FLAGS",
+    "MAX_ROUNDS",
     "Agent",
     "AgentConfig",
     "AgentStats",
     "AgentStepError",
+    "check_bounds",
     "env_ended",
     "env_live",
     "generate_calls",

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumos.agent.agent import Agent, AgentConfig, _Episode, env_ended
+from lumos.agent.agent import Agent, AgentConfig, _Episode
+from lumos.env import env_ended
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle

@@ -195,9 +195,18 @@ def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
         )
 
 
+ADDED_SETTINGS: dict[str, Any] = {"agent.end_with_env": False}
+"""Settings newer than some runs, with the value that reproduces how a run that did not record them behaved:
+resuming such a run with another value is refused like any other difference."""
+
+
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
     found = []
-    for key in sorted(old):  # a setting the old run did not record (an older lumos) cannot be compared
+    for key, before in ADDED_SETTINGS.items():
+        head, _, name = key.rpartition(".")
+        if f"{head}." == prefix and name not in old and name in new and new[name] != before:
+            found.append(f"{prefix}{name} was not recorded (so it behaved as {before!r}), now {new[name]!r}")
+    for key in sorted(old):  # another setting the old run did not record (an older lumos) cannot be compared
         if key in NOT_IDENTITY:
             continue
         before, after = old[key], new.get(key)
