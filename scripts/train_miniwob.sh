@@ -11,7 +11,9 @@
 #    epochs, LoRA r=8 on the embedded SmolLM2-135M, conversations cut at 1,024 tokens.
 # 4. Evaluation on SUITE (default: the 56 DOM tasks), EPISODES_EVAL episodes each on evaluation seeds
 #    (below every demonstration seed): the few-shot base (Lumos-I), direct-trained, Lumos-I and Lumos-O
-#    trained; `lumos report` with 95 % intervals and exact McNemar tests against direct-trained.
+#    trained; `lumos report` with 95 % intervals and exact McNemar tests against direct-trained. Lumos-I runs with
+#    the page ending the task (AgentConfig.end_with_env, the default); the first run's Lumos-I evaluation, where the
+#    planner alone decided when to stop, is kept as $OUT/eval/lumos-i-planner-stops.
 #
 # Usage: BUDGET=100000 scripts/train_miniwob.sh            (everything; resumable: finished parts are skipped)
 #   STAGE=train|eval  stop after that stage;  ONETIME=0: leave Lumos-O out (train and evaluate it later)
