@@ -221,7 +221,7 @@ def test_every_source_is_registered_with_a_domain():
         "prm800k",
         "mind2web",
     } <= set(all_sources())
-    assert {s.domain for s in all_sources().values()} == {"maths", "complex_qa", "web"}
+    assert {s.domain for s in all_sources().values()} == {"maths", "complex_qa", "web", "scienceworld"}
 
 
 def test_read_records_json_list_and_folder(tmp_path: Path):

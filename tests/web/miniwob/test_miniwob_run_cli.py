@@ -60,7 +60,9 @@ def test_a_malformed_action_is_recorded_and_the_unfinished_episode_scores_minus_
     tmp_path: Path, chromium: None
 ) -> None:
     plan = ["Subgoal 1: Click the button.", "No, I will keep planning. Subgoal 2: Stop.", "Yes, I will stop planning."]
-    code, out = run(tmp_path, "click-button", plan, ["click the button please", "R2 = Nothing"], "--json")
+    # two rounds, then the planner's stop is kept (no round is left to go on with)
+    code, out = run(tmp_path, "click-button", plan, ["click the button please", "R2 = Nothing"], "--json",
+                    "--max-rounds", "2")
     assert code == 0, out
     trajectory = json.loads(out.strip().splitlines()[-1])
     assert trajectory["steps"][0]["error"]["kind"] == "parse_error"

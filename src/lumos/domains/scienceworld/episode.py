@@ -135,9 +135,14 @@ class StopWhenEnded(Model):
 def scienceworld_agent(
     planner: Model, grounder: Model, config: Any, style: Any = None, tools: Callable[[], list[Any]] | None = None
 ) -> Any:
-    """A Lumos agent for live episodes: the planner is not asked again once the episode has ended."""
+    """A Lumos agent for live episodes: the planner is not asked again once the episode has ended, and it alone
+    decides when to stop before that (``end_with_env`` off: the continued-planner rule of live web pages has not
+    been measured on ScienceWorld, where a stop ends the episode at its partial score)."""
+    import dataclasses
+
     from lumos.agent.agent import Agent
 
+    config = dataclasses.replace(config, end_with_env=False)
     return Agent(StopWhenEnded(planner), grounder, config, style=style, tools=tools)
 
 
