@@ -459,13 +459,32 @@ def test_lora_conversion_matches_peft(llama_cpp: Any, tmp_path: Path) -> None:
         assert [g.text for g in exact_lora.generate(prompts, params)] == [
             g.text for g in hf_lora.generate(prompts, params)
         ]
+        # the adapter laid into the float32 weights computes what the attached one does
+        from lumos.models.llamacpp.merge import write_merged
+
+        merged_f32 = tmp_path / "merged.gguf"
+        assert write_merged(f32, adapter / "adapter.gguf", 1.0, merged_f32) == 30 * 7  # every adapted weight
+        exact_merged = LlamaCppModel(str(merged_f32), n_threads=1, batch_size=1)
+        try:
+            for c in [SHORT[0], SHORT[3]]:
+                ids = exact_base.encode(c)
+                base = exact_base.next_token_logits(ids)
+                delta_merged = exact_merged.next_token_logits(ids) - base
+                delta_attached = exact_lora.next_token_logits(ids) - base
+                assert np.corrcoef(delta_attached, delta_merged)[0, 1] > 0.999
+        finally:
+            exact_merged.close()
     finally:
         exact_base.close()
         exact_lora.close()
 
-    q4_lora = LlamaCppModel(lora=str(adapter), n_threads=1)
+    q4_lora = LlamaCppModel(lora=str(adapter), n_threads=1)  # merged into an 8-bit copy, cached
     q4_base = LlamaCppModel(n_threads=1)
     try:
+        assert ".lora-" in q4_lora.path and q4_lora.adapter_path is None
+        again = LlamaCppModel(lora=str(adapter), n_threads=1)
+        assert again.path == q4_lora.path  # the cached merge
+        again.close()
         prompts = [SHORT[0], SHORT[3], SHORT[4]]
         params = GenerationParams(max_tokens=12, stop=["\n"])
         lora_texts = [g.text for g in q4_lora.generate(prompts, params)]
@@ -498,3 +517,26 @@ def test_lora_cache_is_reused_and_refreshed(llama_cpp: Any, tmp_path: Path) -> N
     again = cached_gguf_adapter(adapter)
     assert again == first
     assert again.stat().st_mtime >= weights.stat().st_mtime  # converted again
+
+
+def test_merged_copies_in_the_cache_are_bounded(tmp_path: Path) -> None:
+    import os
+
+    from lumos.models.llamacpp.merge import _prune
+
+    for k in range(5):
+        f = tmp_path / f"base.lora-{k}.Q8_0.gguf"
+        f.write_bytes(b"x")
+        (tmp_path / f".{f.name}.lock").write_bytes(b"")
+        os.utime(f, (1000 + k, 1000 + k))
+    (tmp_path / "other.gguf").write_bytes(b"x")
+    _prune(tmp_path, "base.lora-*.gguf", 2)
+    assert sorted(p.name for p in tmp_path.glob("*.gguf")) == [
+        "base.lora-3.Q8_0.gguf",
+        "base.lora-4.Q8_0.gguf",
+        "other.gguf",
+    ]
+    assert sorted(p.name for p in tmp_path.glob(".*.lock")) == [
+        ".base.lora-3.Q8_0.gguf.lock",
+        ".base.lora-4.Q8_0.gguf.lock",
+    ]

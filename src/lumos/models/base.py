@@ -9,7 +9,7 @@ text after it.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypedDict
 
@@ -21,6 +21,9 @@ class Message(TypedDict):
 
 Conversation = Sequence[Message]
 
+EndCheck = Callable[[str], "int | None"]
+"""Given the text generated so far, where it should end (a character index), or None to go on."""
+
 
 @dataclass
 class GenerationParams:
@@ -30,6 +33,10 @@ class GenerationParams:
     stop: list[str] = field(default_factory=list)
     temperature: float = 0.0
     seed: int | None = None
+    end_check: EndCheck | None = field(default=None, compare=False)
+    """Ends a generation early where it returns an index, the text cut there (``finish_reason`` "end_check"):
+    engines that generate step by step ask it after each new piece and stop at once; the others apply it to
+    the finished text (:func:`apply_end_check`), which gives the same text."""
 
 
 @dataclass
@@ -39,7 +46,7 @@ class Generation:
     text: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
-    finish_reason: Literal["stop", "length", "error"] = "stop"
+    finish_reason: Literal["stop", "length", "error", "end_check"] = "stop"
     seconds: float = 0.0
 
 
@@ -55,6 +62,15 @@ class Model(ABC):
     def close(self) -> None:  # noqa: B027 - a no-op by default, not abstract
         """Release resources (servers, sessions)."""
 
+    def prompt_room(self, max_tokens: int) -> int | None:
+        """The most prompt tokens a request for ``max_tokens`` new tokens can hold (longer prompts are cut at
+        their start), or None where the backend does not know (a server)."""
+        return None
+
+    def count_tokens(self, conversation: Conversation) -> int:
+        """The prompt tokens of ``conversation``; only asked where :meth:`prompt_room` is not None."""
+        raise NotImplementedError(f"{type(self).__name__} does not count tokens")
+
 
 def truncate_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
     """Cut ``text`` at the first stop string; report whether one was found."""
@@ -65,3 +81,9 @@ def truncate_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
             if i != -1:
                 cut = min(cut, i)
     return text[:cut], cut != len(text)
+
+
+def apply_end_check(text: str, check: EndCheck | None) -> tuple[str, bool]:
+    """``text`` cut where ``check`` ends it; whether it did."""
+    at = None if check is None else check(text)
+    return (text, False) if at is None else (text[:at], True)

@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,12 @@ class DefaultModelMissingError(MissingDependencyError):
         )
         self.package = GGUF_DISTRIBUTION
         self.extra = "hf"
+
+
+def merges_lora() -> bool:
+    """Whether the llama.cpp engine lays a LoRA adapter into a copy of the embedded model's weights (the
+    default) rather than attaching it: ``LUMOS_MERGE_LORA=0`` attaches it, as lumos did before."""
+    return os.environ.get("LUMOS_MERGE_LORA", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
 def is_default_name(name: str | None) -> bool:
@@ -220,3 +226,23 @@ def file_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+
+def write_once(target: Path, write: Callable[[Path], None]) -> bool:
+    """Make ``target`` with ``write(path)`` unless it is there: under a lock, into a temporary name that is then
+    renamed, so a killed writer never leaves a broken file behind. Whether this call wrote it."""
+    if target.is_file():
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with file_lock(target.parent / f".{target.name}.lock"):
+        if target.is_file():
+            return False
+        for leftover in target.parent.glob(f".{target.name}.tmp-*"):  # of a killed writer; we hold the lock
+            leftover.unlink(missing_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+        try:
+            write(tmp)
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+    return True

@@ -18,7 +18,15 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from lumos.errors import BackendError, ConfigError
-from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model, truncate_at_stop
+from lumos.models.base import (
+    Conversation,
+    Generation,
+    GenerationParams,
+    Message,
+    Model,
+    apply_end_check,
+    truncate_at_stop,
+)
 
 Responder = Callable[[Conversation], str]
 
@@ -50,6 +58,7 @@ class FakeModel(Model):
         latency: seconds slept once per :meth:`generate` call (not per conversation), so batching shows in
             wall time.
         name: the model name reported in logs and results.
+        context: a context length in words (prompt and reply), for tests of what does not fit; None: unbounded.
 
     With neither a queued reply, a responder nor a default, :meth:`generate` raises :class:`BackendError`.
     """
@@ -62,6 +71,7 @@ class FakeModel(Model):
         responder: Responder | None = None,
         latency: float = 0.0,
         name: str = "fake",
+        context: int | None = None,
     ) -> None:
         if isinstance(responses, str):
             raise ConfigError("FakeModel(responses=...) takes a list of replies, not one string")
@@ -70,6 +80,7 @@ class FakeModel(Model):
         if responses is None and name.endswith((".json", ".yaml", ".yml")):
             responses, default, latency = _script(name, default, latency)
         self.name = name
+        self.context = context
         self.default = default
         self.responder = responder
         self.latency = latency
@@ -121,6 +132,12 @@ class FakeModel(Model):
             out.append(self._shape(text, conversation, params, share + time.perf_counter() - started))
         return out
 
+    def prompt_room(self, max_tokens: int) -> int | None:
+        return None if self.context is None else max(0, self.context - max_tokens)
+
+    def count_tokens(self, conversation: Conversation) -> int:
+        return sum(count_words(m["content"]) for m in conversation)
+
     def _next_reply(self, conversation: Conversation) -> str:
         with self._lock:
             self.calls.append([Message(role=m["role"], content=m["content"]) for m in conversation])
@@ -146,11 +163,12 @@ class FakeModel(Model):
         length = count_words(text) > params.max_tokens
         if length:
             text = first_words(text, params.max_tokens)
+        text, ended = apply_end_check(text, params.end_check)
         return Generation(
             text=text,
             prompt_tokens=sum(count_words(m["content"]) for m in conversation),
             completion_tokens=count_words(text),
-            finish_reason="length" if length else "stop",
+            finish_reason="end_check" if ended else "length" if length else "stop",
             seconds=seconds,
         )
 
@@ -181,8 +199,14 @@ def _script(path: str, default: str | None, latency: float) -> tuple[list[str], 
         fallback = data.get("default", default)
         seconds = data.get("latency", latency)
         if not isinstance(seconds, (int, float)) or seconds < 0:
-            raise ConfigError(f"fake backend: {path}: latency must be a number of seconds >= 0, not {seconds!r}")
-        return [str(x) for x in data.get("responses", [])], None if fallback is None else str(fallback), float(seconds)
+            raise ConfigError(
+                f"fake backend: {path}: latency must be a number of seconds >= 0, not {seconds!r}"
+            )
+        return (
+            [str(x) for x in data.get("responses", [])],
+            None if fallback is None else str(fallback),
+            float(seconds),
+        )
     raise ConfigError(
         f"fake backend: {path} must hold a list of replies or {{'responses': [...], 'default': ..., 'latency': ...}}"
     )

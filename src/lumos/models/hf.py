@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lumos.errors import BackendError, ConfigError, require
-from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
+from lumos.models.base import (
+    Conversation,
+    Generation,
+    GenerationParams,
+    Model,
+    apply_end_check,
+    truncate_at_stop,
+)
 from lumos.models.default import DEFAULT_MODEL, is_default_name, resolve_default
 from lumos.models.templates import pick_template, render_prompt
 
@@ -134,12 +141,19 @@ class HFModel(Model):
         message is continued)."""
         return render_prompt(self._require_core().tokenizer, conversation, self.template)
 
+    def prompt_room(self, max_tokens: int) -> int | None:
+        return self.max_prompt_tokens
+
+    def count_tokens(self, conversation: Conversation) -> int:
+        return len(self._ids(conversation))
+
+    def _ids(self, conversation: Conversation) -> list[int]:
+        tok = self._require_core().tokenizer
+        return list(tok(self.format_prompt(conversation), add_special_tokens=self.template == "tulu")["input_ids"])
+
     def encode(self, conversation: Conversation) -> list[int]:
         """Prompt token ids (after ``max_prompt_tokens`` truncation)."""
-        tok = self._require_core().tokenizer
-        ids: list[int] = list(
-            tok(self.format_prompt(conversation), add_special_tokens=self.template == "tulu")["input_ids"]
-        )
+        ids = self._ids(conversation)
         if self.max_prompt_tokens is not None and len(ids) > self.max_prompt_tokens:
             if not self._warned_truncation:
                 logger.warning(
@@ -244,6 +258,9 @@ class HFModel(Model):
             finish, used = "stop", end + 1
         else:
             finish, used = ("length" if len(ids) >= params.max_tokens else "stop"), end
+        text, ended = apply_end_check(text, params.end_check)  # applied to the finished text: no time saved
+        if ended:
+            finish = "end_check"
         return Generation(
             text=text,
             prompt_tokens=prompt_len,

@@ -31,7 +31,14 @@ from typing import Any
 import httpx
 
 from lumos.errors import BackendError, ConfigError
-from lumos.models.base import Conversation, Generation, GenerationParams, Model, truncate_at_stop
+from lumos.models.base import (
+    Conversation,
+    Generation,
+    GenerationParams,
+    Model,
+    apply_end_check,
+    truncate_at_stop,
+)
 from lumos.models.templates import defuse_markers, render_tulu, split_continuation
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -185,7 +192,9 @@ class OpenAIModel(Model):
         head, start = split_continuation(conversation)
         if self.use_chat:
             # the server parses the template's markers in the text it renders: defuse them in ours
-            body["messages"] = [{"role": m["role"], "content": m["content"]} for m in defuse_markers(conversation)]
+            body["messages"] = [
+                {"role": m["role"], "content": m["content"]} for m in defuse_markers(conversation)
+            ]
             if start:  # continue the final assistant message (vLLM's and SGLang's extension of the API)
                 body["continue_final_message"] = True
                 body["add_generation_prompt"] = False
@@ -332,11 +341,7 @@ class OpenAIModel(Model):
                     f"the server serves: {served}"
                 )
             return f"{url} answered HTTP 404 for model {self.model!r}: {detail}"
-        hint = (
-            " (an OpenAI-compatible base URL usually ends in /v1)"
-            if not base_url.endswith("/v1")
-            else ""
-        )
+        hint = " (an OpenAI-compatible base URL usually ends in /v1)" if not base_url.endswith("/v1") else ""
         return f"{url} was not found (HTTP 404: {detail}): check base_url={base_url!r}{hint}"
 
     def _to_generation(self, data: dict[str, Any], params: GenerationParams, seconds: float) -> Generation:
@@ -349,6 +354,9 @@ class OpenAIModel(Model):
         text, stopped = truncate_at_stop(text, params.stop)
         if stopped:
             finish = "stop"
+        text, ended = apply_end_check(text, params.end_check)  # a server cannot be asked: applied afterwards
+        if ended:
+            finish = "end_check"
         usage = data.get("usage") or {}
         return Generation(
             text=text,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lumos.errors import BackendError, ConfigError, MissingDependencyError
-from lumos.models.default import cache_root, file_lock, find_gguf, is_default_name
+from lumos.models.default import cache_root, find_gguf, is_default_name, write_once
 
 logger = logging.getLogger(__name__)
 
@@ -150,24 +150,8 @@ def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0", folder: Path | 
     """
     folder = folder or cache_root() / "models"
     target = folder / f"{source.stem}.{source.stat().st_size}.{kind.upper()}.gguf"
-    if target.is_file():
-        return target
-    folder.mkdir(parents=True, exist_ok=True)
-    with file_lock(folder / f".{target.name}.lock"):
-        if target.is_file():
-            return target
-        for leftover in folder.glob(f".{target.name}.tmp-*"):  # of a killed conversion; we hold the lock
-            leftover.unlink(missing_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
-        params = lib.llama_model_quantize_default_params()
-        params.ftype = getattr(lib, _FTYPES[kind])
-        params.allow_requantize = True
-        started = time.perf_counter()
-        rc = lib.llama_model_quantize(str(source).encode(), str(tmp).encode(), ctypes.byref(params))
-        if rc != 0 or not tmp.is_file():
-            tmp.unlink(missing_ok=True)
-            raise BackendError(f"llama.cpp could not re-quantize {source} to {kind} (code {rc})")
-        os.replace(tmp, target)
+    started = time.perf_counter()
+    if write_once(target, lambda tmp: quantize(lib, source, tmp, kind)):
         logger.info(
             "lumos: %s re-quantized to %s in %.1f s: %s",
             source.name,
@@ -176,6 +160,27 @@ def requantized_gguf(lib: Any, source: Path, kind: str = "q8_0", folder: Path | 
             target,
         )
     return target
+
+
+def quantize(lib: Any, source: Path, target: Path, kind: str) -> None:
+    """Write ``source`` as a ``kind`` (q8_0, f16, bf16, f32) model file ``target``, by llama.cpp itself."""
+    params = lib.llama_model_quantize_default_params()
+    params.ftype = getattr(lib, _FTYPES[kind])
+    params.allow_requantize = True
+    rc = lib.llama_model_quantize(str(source).encode(), str(target).encode(), ctypes.byref(params))
+    if rc != 0 or not target.is_file():
+        target.unlink(missing_ok=True)
+        raise BackendError(f"llama.cpp could not re-quantize {source} to {kind} (code {rc})")
+
+
+def merged_default(lib: Any, adapter_path: str, lora_scale: float, default_weights: str) -> str:
+    """The embedded default with the GGUF adapter laid into its weights (:mod:`lumos.models.llamacpp.merge`),
+    in the weight type of ``default_weights`` (the shipped 4-bit type cannot be written: 8-bit then)."""
+    from lumos.models.llamacpp.merge import merged_gguf
+
+    base_f32 = requantized_gguf(lib, find_gguf(), "f32")
+    kind = default_weights if default_weights in _FTYPES else "q8_0"
+    return str(merged_gguf(lib, base_f32, Path(adapter_path), lora_scale, kind, quantize))
 
 
 def resolve_lora(lora: str, *, base_gguf: str) -> str:
