@@ -42,7 +42,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = random.Random(0)
     tasks = [f"What is {rng.randint(1, 99)} + {rng.randint(1, 99)} * {rng.randint(1, 99)}?" for _ in range(args.tasks)]
-    real = agent_module._spent
+    real = agent_module.spend
     calls = 0
 
     def counted(traj: Trajectory, stage: str, seconds: float) -> None:
@@ -52,13 +52,13 @@ def main() -> None:
 
     on, off = [], []
     for _ in range(args.repeat):
-        agent_module._spent = real
+        agent_module.spend = real
         on.append(run(tasks, args.latency))
-        agent_module._spent = lambda traj, stage, seconds: None
+        agent_module.spend = lambda traj, stage, seconds: None
         off.append(run(tasks, args.latency))
-    agent_module._spent = counted
+    agent_module.spend = counted
     wall = run(tasks, args.latency)
-    agent_module._spent = real
+    agent_module.spend = real
     probe, n = Trajectory(task="t"), 200_000
     started = time.perf_counter()
     for k in range(n):

@@ -233,3 +233,16 @@ def test_a_setting_newer_than_the_run_is_compared_with_how_the_run_behaved(tmp_p
     check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15, "end_with_env": False}})
     with pytest.raises(ConfigError, match=r"end_with_env was not recorded .*False.*now True"):
         check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15, "end_with_env": True}})
+    with pytest.raises(ConfigError, match=r"end_repeated_actions was not recorded .*0.*now 3"):
+        check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15, "end_repeated_actions": 3}})
+    # a top-level setting, with how to set it as the old run had it
+    check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "merge_lora": False})
+    with pytest.raises(ConfigError, match=r"merge_lora was not recorded .*now True.*LUMOS_MERGE_LORA=0"):
+        check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "merge_lora": True})
+
+
+def test_how_tasks_are_scheduled_is_not_a_run_identity(tmp_path):
+    from lumos.eval.runner import check_same_run
+
+    (tmp_path / "config.json").write_text(json.dumps({"method": "m", "agent": {"continuous": False}}))
+    check_same_run(tmp_path, {"method": "m", "agent": {"continuous": True}})

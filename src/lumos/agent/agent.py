@@ -11,75 +11,30 @@ web page), the environment ends the task (``AgentConfig.end_with_env``).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from functools import partial
+from itertools import islice
 from typing import Any, Literal
 
+from lumos.agent.calls import generate_calls, next_subgoal, says_stop
 from lumos.agent.config import BOUNDS, FLAGS, MAX_ROUNDS, AgentConfig, check_bounds
+from lumos.agent.episode import AgentStats, Episode, first_page, repeats_itself, spend
+from lumos.agent.window import fit_turns
 from lumos.domain import domains, get_domain
 from lumos.env import env_ended, env_live
 from lumos.errors import AgentStepError, ConfigError, ParseError
-from lumos.format.parse import GO_ON_SENTENCE, parse_actions, parse_decision, parse_plan, render_actions
-from lumos.format.types import Action, ModelCall, Step, StepError, Subgoal, Trajectory
-from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
+from lumos.format.parse import (
+    GO_ON_SENTENCE,
+    parse_actions,
+    parse_plan,
+    render_actions,
+    repeated_action_end,
+)
+from lumos.format.types import Action, Step, StepError, Subgoal, Trajectory
+from lumos.models.base import Conversation, Message, Model
 from lumos.prompts.modules import ModulePrompts, PromptStyle
 from lumos.tools.base import Tool, registry
 from lumos.tools.executor import Executor, execute_batch
-
-
-@dataclass
-class AgentStats:
-    """Where the wall time of :meth:`Agent.run` went."""
-
-    wall_seconds: float = 0.0
-    model_seconds: float = 0.0
-    model_calls: int = 0
-
-    @property
-    def overhead_share(self) -> float:
-        return 0.0 if self.wall_seconds == 0 else max(0.0, 1 - self.model_seconds / self.wall_seconds)
-
-
-@dataclass
-class _Episode:
-    """The working state of one task during a run."""
-
-    traj: Trajectory
-    executor: Executor
-    subgoals: list[str] = field(default_factory=list)
-    actions: list[str] = field(default_factory=list)
-    results: list[str] = field(default_factory=list)
-    last_value: str | None = None
-    pending: Subgoal | None = None
-    plan_retry: list[tuple[str, str]] = field(default_factory=list)
-    done: bool = False
-    started: float = field(default_factory=time.perf_counter)
-
-
-def _observe(observe: Callable[[], Any]) -> str:
-    """The environment's first page; "" where it cannot give one (a crashed browser: the episode's first action
-    then fails and is recorded on its step)."""
-    try:
-        return str(observe())
-    except AgentStepError:
-        return ""
-
-
-def _spent(traj: Trajectory, stage: str, seconds: float) -> None:
-    traj.stage_seconds[stage] = traj.stage_seconds.get(stage, 0.0) + seconds
-
-
-def _repeats_itself(e: _Episode, rounds: int) -> bool:
-    """Whether the last ``rounds`` rounds of a Lumos-I task were the same: the same subgoal each time, or the
-    same actions giving the same result (or error) each time."""
-    if len(e.subgoals) < rounds:
-        return False
-
-    def same(items: list[str]) -> bool:
-        last = [" ".join(item.lower().split()) for item in items[-rounds:]]
-        return len(set(last)) == 1
-
-    return same(e.subgoals) or (same(e.actions) and same(e.results))
 
 
 class Agent:
@@ -129,21 +84,24 @@ class Agent:
         if envs is not None and len(envs) != len(tasks):
             raise ConfigError(f"{len(envs)} environments given for {len(tasks)} tasks")
         started = time.perf_counter()
-        out: list[Trajectory] = []
         size = max(1, self.config.batch_size)
-        for lo in range(0, len(tasks), size):
-            chunk = tasks[lo : lo + size]
-            chunk_ids = ids[lo : lo + size] if ids is not None else [str(lo + i) for i in range(len(chunk))]
-            chunk_envs = envs[lo : lo + size] if envs is not None else [None] * len(chunk)
-            episodes = [
-                self._new_episode(t, i, env)
-                for t, i, env in zip(chunk, chunk_ids, chunk_envs, strict=False)
-            ]
-            if self.config.formulation == "iterative":
-                self._run_iterative(episodes, on_done)
-            else:
-                self._run_onetime(episodes, on_done)
-            out.extend(e.traj for e in episodes)
+        all_ids = list(ids) if ids is not None else [str(i) for i in range(len(tasks))]
+        all_envs = list(envs) if envs is not None else [None] * len(tasks)
+        out: list[Trajectory] = []
+        if self.config.formulation == "iterative" and self.config.continuous:
+            queue = iter(zip(tasks, all_ids, all_envs, strict=True))
+            out = [e.traj for e in self._run_iterative(queue, size, on_done)]
+        else:
+            for lo in range(0, len(tasks), size):
+                chunk = list(
+                    zip(tasks[lo : lo + size], all_ids[lo : lo + size], all_envs[lo : lo + size], strict=True)
+                )
+                if self.config.formulation == "iterative":
+                    episodes = self._run_iterative(iter(chunk), size, on_done)
+                else:
+                    episodes = [self._new_episode(*item) for item in chunk]
+                    self._run_onetime(episodes, on_done)
+                out.extend(e.traj for e in episodes)
         self.stats.wall_seconds += time.perf_counter() - started
         return out
 
@@ -152,85 +110,103 @@ class Agent:
 
     # ----------------------------------------------------------------------------------- Lumos-I
 
-    def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
-        cfg = self.config
-        for round_index in range(cfg.max_rounds + 1):
-            active = [e for e in episodes if not e.done]
+    def _run_iterative(
+        self,
+        queue: Iterator[tuple[str, str, Any]],
+        size: int,
+        on_done: Callable[[Trajectory], None] | None,
+    ) -> list[Episode]:
+        """Run the tasks of ``queue`` (task, id, environment), at most ``size`` at a time, round by round: a
+        finished task's place goes to the next waiting one at once, so a round never waits on tasks that are
+        many rounds behind and a few long tasks do not hold back the rest. Returns the episodes in queue order."""
+        episodes: list[Episode] = []
+        active: list[Episode] = []
+        while True:
+            active = [e for e in active if not e.done]
+            for item in islice(queue, size - len(active)):
+                episodes.append(self._new_episode(*item))
+                active.append(episodes[-1])
             if not active:
-                break
-            steps = {id(e): Step(index=round_index + 1) for e in active}
-            # 1. plan: the next subgoal, or stop
-            plan_outputs = self._generate(
-                "plan",
-                self.plan_model,
-                [self._plan_prompt(e) for e in active],
-                cfg.plan_max_tokens,
-                steps,
-                active,
-            )
-            if cfg.end_with_env and round_index < cfg.max_rounds:
-                plan_outputs = self._go_on_while_live(active, plan_outputs, steps)
-            grounding: list[_Episode] = []
-            for e, text in zip(active, plan_outputs, strict=False):
-                step = steps[id(e)]
-                try:
-                    next_subgoal_text = next_subgoal(text, first=not e.subgoals)
-                except ParseError as exc:
-                    step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
-                    e.plan_retry.append((text, str(exc)))
-                    self._record(e, step)
-                    if len(e.plan_retry) >= cfg.max_plan_errors:
-                        self._finish(e, "plan_errors", on_done)  # more rounds would repeat the same mistake
-                    continue
-                e.plan_retry.clear()
-                if next_subgoal_text is None:
-                    self._record(e, step)
-                    if cfg.final_qa:
-                        started = time.perf_counter()
-                        self._final_qa(e)
-                        _spent(e.traj, "tool:QA", time.perf_counter() - started)
-                    self._finish(e, "planner_stopped", on_done)
-                elif round_index == cfg.max_rounds:
-                    self._record(e, step)  # the planner wants to go on, but the round limit is reached
-                else:
-                    subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal_text)
-                    step.subgoals.append(subgoal)
-                    e.pending = subgoal
-                    grounding.append(e)
-            if not grounding:
+                return episodes
+            self._round(active, on_done)
+
+    def _round(self, active: list[Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        """One Lumos-I round of every active task: plan, ground, execute; each task counts its own rounds."""
+        cfg = self.config
+        steps = {id(e): Step(index=e.rounds + 1) for e in active}
+        # 1. plan: the next subgoal, or stop
+        plan_outputs = self._generate(
+            "plan",
+            self.plan_model,
+            [self._plan_prompt(e) for e in active],
+            cfg.plan_max_tokens,
+            steps,
+            active,
+        )
+        if cfg.end_with_env:
+            plan_outputs = self._go_on_while_live(active, plan_outputs, steps)
+        grounding: list[Episode] = []
+        for e, text in zip(active, plan_outputs, strict=False):
+            step = steps[id(e)]
+            try:
+                next_subgoal_text = next_subgoal(text, first=not e.subgoals)
+            except ParseError as exc:
+                step.error = StepError(module="plan", kind=exc.kind, message=str(exc))
+                e.plan_retry.append((text, str(exc)))
+                self._record(e, step)
+                if len(e.plan_retry) >= cfg.max_plan_errors:
+                    self._finish(e, "plan_errors", on_done)  # more rounds would repeat the same mistake
                 continue
-            # 2. ground the new subgoal of every task that has one
-            prompts = [
-                self.prompts.ground_iterative(
-                    e.traj.task, [*e.subgoals, e.pending.text], e.actions, e.results
-                )
-                for e in grounding
-                if e.pending is not None
-            ]
-            ground_outputs = self._generate(
-                "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
-            )
-            # 3. execute (every task's actions together), and remember the result for the planner
-            for e in grounding:
-                assert e.pending is not None
-                e.subgoals.append(e.pending.text)
-                e.pending = None
-            results = self._ground_and_execute(
-                [(e, steps[id(e)], text) for e, text in zip(grounding, ground_outputs, strict=False)]
-            )
-            for e, result in zip(grounding, results, strict=False):
-                e.results.append(result)
-                self._record(e, steps[id(e)])
-                if cfg.end_with_env and env_ended(e.executor.context.env):
-                    self._finish(e, "completed", on_done)
-                elif cfg.stop_when_stuck and _repeats_itself(e, cfg.stop_when_stuck):
-                    self._finish(e, "no_progress", on_done)
-        for e in episodes:
-            if not e.done:
+            e.plan_retry.clear()
+            if next_subgoal_text is None:
+                self._record(e, step)
+                if cfg.final_qa:
+                    started = time.perf_counter()
+                    self._final_qa(e)
+                    spend(e.traj, "tool:QA", time.perf_counter() - started)
+                self._finish(e, "planner_stopped", on_done)
+            elif e.rounds == cfg.max_rounds:
+                self._record(e, step)  # the planner wants to go on, but the round limit is reached
+            else:
+                subgoal = Subgoal(index=len(e.subgoals) + 1, text=next_subgoal_text)
+                step.subgoals.append(subgoal)
+                e.pending = subgoal
+                grounding.append(e)
+        for e in active:
+            e.rounds += 1
+            if not e.done and e.rounds > cfg.max_rounds:  # its last round only planned
                 self._finish(e, "round_limit", on_done)
+        if not grounding:
+            return
+        # 2. ground the new subgoal of every task that has one
+        prompts = [
+            self.prompts.ground_iterative(
+                e.traj.task, [*e.subgoals, e.pending.text], e.actions, e.results
+            )
+            for e in grounding
+            if e.pending is not None
+        ]
+        ground_outputs = self._generate(
+            "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
+        )
+        # 3. execute (every task's actions together), and remember the result for the planner
+        for e in grounding:
+            assert e.pending is not None
+            e.subgoals.append(e.pending.text)
+            e.pending = None
+        results = self._ground_and_execute(
+            [(e, steps[id(e)], text) for e, text in zip(grounding, ground_outputs, strict=False)]
+        )
+        for e, result in zip(grounding, results, strict=False):
+            e.results.append(result)
+            self._record(e, steps[id(e)])
+            if cfg.end_with_env and env_ended(e.executor.context.env):
+                self._finish(e, "completed", on_done)
+            elif cfg.stop_when_stuck and repeats_itself(e, cfg.stop_when_stuck):
+                self._finish(e, "no_progress", on_done)
 
     def _go_on_while_live(
-        self, active: list[_Episode], outputs: list[str], steps: dict[int, Step]
+        self, active: list[Episode], outputs: list[str], steps: dict[int, Step]
     ) -> list[str]:
         """Where the planner stopped while its environment is still live, its reply is written again from
         "No, I will keep planning. Subgoal N:" (the environment, not the planner, knows the task is not over);
@@ -238,7 +214,10 @@ class Agent:
         live = [
             k
             for k, (e, text) in enumerate(zip(active, outputs, strict=True))
-            if e.subgoals and env_live(e.executor.context.env) and _says_stop(text)
+            if e.subgoals
+            and e.rounds < self.config.max_rounds
+            and env_live(e.executor.context.env)
+            and says_stop(text)
         ]
         if not live:
             return outputs
@@ -254,7 +233,7 @@ class Agent:
             out[k] = steps[id(active[k])].calls[-1].output = start + text
         return out
 
-    def _plan_prompt(self, e: _Episode) -> Conversation:
+    def _plan_prompt(self, e: Episode) -> Conversation:
         msgs = self.prompts.plan_iterative(e.traj.task, e.subgoals, e.results, observation=e.traj.observation)
         for bad, why in e.plan_retry[-2:]:
             hint = self.prompts.plan_retry(why, len(e.subgoals) + 1)
@@ -265,7 +244,7 @@ class Agent:
 
     # ----------------------------------------------------------------------------------- Lumos-O
 
-    def _run_onetime(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+    def _run_onetime(self, episodes: list[Episode], on_done: Callable[[Trajectory], None] | None) -> None:
         cfg = self.config
         steps = {id(e): Step(index=1) for e in episodes}
         plans = self._generate(
@@ -276,7 +255,7 @@ class Agent:
             steps,
             episodes,
         )
-        grounding: list[_Episode] = []
+        grounding: list[Episode] = []
         for e, text in zip(episodes, plans, strict=False):
             step = steps[id(e)]
             try:
@@ -292,7 +271,9 @@ class Agent:
         outputs = self._generate(
             "ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, grounding
         )
-        self._ground_and_execute([(e, steps[id(e)], text) for e, text in zip(grounding, outputs, strict=False)])
+        self._ground_and_execute(
+            [(e, steps[id(e)], text) for e, text in zip(grounding, outputs, strict=False)]
+        )
         for e in grounding:
             step = steps[id(e)]
             self._record(e, step)
@@ -300,7 +281,7 @@ class Agent:
 
     # ----------------------------------------------------------------------------------- helpers
 
-    def _new_episode(self, task: str, task_id: str, env: Any = None) -> _Episode:
+    def _new_episode(self, task: str, task_id: str, env: Any = None) -> Episode:
         executor = Executor(self._make_tools(), action_time_limit=self.config.action_time_limit)
         executor.reset(env=env)
         traj = Trajectory(
@@ -311,7 +292,7 @@ class Agent:
             meta=dict(getattr(env, "meta", None) or {}),
             observation=self._first_observation(env),
         )
-        return _Episode(traj=traj, executor=executor)
+        return Episode(traj=traj, executor=executor)
 
     def _shows_first_page(self) -> bool:
         """Whether the domain shows the planner the environment's page before any action."""
@@ -320,13 +301,13 @@ class Agent:
     def _first_observation(self, env: Any) -> str:
         """The environment's page before any action, where the model is shown it ("" elsewhere)."""
         observe = getattr(env, "observation", None)
-        return _observe(observe) if callable(observe) and self._shows_first_page() else ""
+        return first_page(observe) if callable(observe) and self._shows_first_page() else ""
 
-    def _ground_and_execute(self, grounded: Sequence[tuple[_Episode, Step, str]]) -> list[str]:
+    def _ground_and_execute(self, grounded: Sequence[tuple[Episode, Step, str]]) -> list[str]:
         """Parse each task's grounded actions, execute them all together (same-tool calls of different tasks
         batched: :func:`~lumos.tools.executor.execute_batch`), and return the texts shown to the planners."""
         shown: dict[int, str] = {}
-        jobs: list[tuple[_Episode, Step, list[Action]]] = []
+        jobs: list[tuple[Episode, Step, list[Action]]] = []
         for k, (e, step, text) in enumerate(grounded):
             try:
                 actions: list[Action] = parse_actions(text)
@@ -343,12 +324,12 @@ class Agent:
             if k not in shown:
                 step.results = next(results)
                 for action, result in zip(step.actions, step.results, strict=False):
-                    _spent(e.traj, f"tool:{action.tool or 'expression'}", result.seconds)
+                    spend(e.traj, f"tool:{action.tool or 'expression'}", result.seconds)
                 shown[k] = self._executed(e, step)
         return [shown[k] for k in range(len(grounded))]
 
     @staticmethod
-    def _executed(e: _Episode, step: Step) -> str:
+    def _executed(e: Episode, step: Step) -> str:
         failed = next((r for r in step.results if r.error is not None), None)
         if failed is not None and failed.error is not None:
             step.error = failed.error
@@ -365,20 +346,45 @@ class Agent:
         prompts: Sequence[Conversation],
         max_tokens: int,
         steps: dict[int, Step],
-        episodes: Sequence[_Episode],
+        episodes: Sequence[Episode],
     ) -> list[str]:
         if not prompts:
             return []
-        calls, seconds = generate_calls(module, model, prompts, max_tokens, self.config.temperature)
+        prompts, left_out = self._fit(module, model, prompts, max_tokens)
+        repeats = self.config.end_repeated_actions
+        end_check = partial(repeated_action_end, times=repeats) if module == "ground" and repeats else None
+        calls, seconds = generate_calls(module, model, prompts, max_tokens, self.config.temperature, end_check)
         self.stats.model_seconds += seconds
         self.stats.model_calls += 1
-        for e, call in zip(episodes, calls, strict=False):
+        for e, call, pairs in zip(episodes, calls, left_out, strict=False):
+            call.turns_left_out = pairs
             steps[id(e)].calls.append(call)
             e.traj.model_seconds += call.seconds
-            _spent(e.traj, module, call.seconds)
+            spend(e.traj, module, call.seconds)
         return [c.output for c in calls]
 
-    def _final_qa(self, e: _Episode) -> None:
+    def _fit(
+        self, module: Literal["plan", "ground"], model: Model, prompts: Sequence[Conversation], max_tokens: int
+    ) -> tuple[list[Conversation], list[int]]:
+        """Each prompt within the model's context, its oldest turns left out ``trim_turns`` pairs at a time
+        (:func:`~lumos.agent.window.fit_turns`); how many pairs each left out."""
+        room = model.prompt_room(max_tokens) if self.config.trim_turns else None
+        if room is None:
+            return list(prompts), [0] * len(prompts)
+        head = self._prompt_head(module)
+        fitted = [
+            fit_turns(p, head, lambda c: model.count_tokens(c) <= room, self.config.trim_turns) for p in prompts
+        ]
+        return [p for p, _ in fitted], [n for _, n in fitted]
+
+    def _prompt_head(self, module: Literal["plan", "ground"]) -> int:
+        """How many leading messages of a Lumos-I module's prompt always stay: the demonstrations and the task's
+        first turn."""
+        if module == "plan":
+            return len(self.prompts.plan_iterative("task"))
+        return len(self.prompts.ground_iterative("task", ["subgoal"]))
+
+    def _final_qa(self, e: Episode) -> None:
         """The domain's ``final_answer`` hook (complex QA: one QA call over every QA result with the configured
         question); its reply, if any, becomes the answer."""
         hook = get_domain(self.config.domain).hook("final_answer") if self.config.domain in domains else None
@@ -390,64 +396,19 @@ class Agent:
             e.last_value = answer
 
     @staticmethod
-    def _record(e: _Episode, step: Step) -> None:
+    def _record(e: Episode, step: Step) -> None:
         e.traj.steps.append(step)
 
     @staticmethod
-    def _finish(e: _Episode, reason: str, on_done: Callable[[Trajectory], None] | None) -> None:
+    def _finish(e: Episode, reason: str, on_done: Callable[[Trajectory], None] | None) -> None:
         e.done = True
         e.traj.finished = reason in ("planner_stopped", "completed")
         e.traj.stop_reason = reason
         e.traj.answer = e.last_value
         e.traj.seconds = time.perf_counter() - e.started
-        _spent(e.traj, "wait", max(0.0, e.traj.seconds - sum(e.traj.stage_seconds.values())))
+        spend(e.traj, "wait", max(0.0, e.traj.seconds - sum(e.traj.stage_seconds.values())))
         if on_done is not None:
             on_done(e.traj)
-
-
-def _says_stop(text: str) -> bool:
-    try:
-        return parse_decision(text).stop
-    except ParseError:
-        return False
-
-
-def generate_calls(
-    module: Literal["plan", "ground"],
-    model: Model,
-    prompts: Sequence[Conversation],
-    max_tokens: int,
-    temperature: float = 0.0,
-) -> tuple[list[ModelCall], float]:
-    """One batched generation of a module (one line each): a :class:`ModelCall` per prompt, the call's time
-    shared out among them, and the seconds it took."""
-    params = GenerationParams(max_tokens=max_tokens, stop=["\n"], temperature=temperature)
-    started = time.perf_counter()
-    gens: list[Generation] = model.generate(prompts, params)
-    seconds = time.perf_counter() - started
-    if len(gens) != len(prompts):
-        raise RuntimeError(f"{type(model).__name__} returned {len(gens)} generations for {len(prompts)} prompts")
-    share = seconds / len(prompts) if prompts else 0.0
-    calls = [
-        ModelCall(
-            module=module,
-            output=g.text,
-            prompt_tokens=g.prompt_tokens,
-            completion_tokens=g.completion_tokens,
-            seconds=share,
-        )
-        for g in gens
-    ]
-    return calls, seconds
-
-
-def next_subgoal(text: str, first: bool) -> str | None:
-    """The planner's next subgoal, or None when it stops. Only the first subgoal of a turn is taken: a later
-    one would be planned before the result it depends on."""
-    if first:
-        return parse_plan(text)[0].text
-    decision = parse_decision(text)
-    return None if decision.stop else decision.subgoals[0].text
 
 
 __all__ = [

@@ -34,12 +34,35 @@ class AgentConfig:
             "the same subgoal, or the same actions with the same result or error; 0: never"
         },
     )
+    end_repeated_actions: int = field(
+        default=3,
+        metadata={
+            "help": "a grounder output ends before an action written for the Nth time, its variables aside "
+            "(R4 = QA([R3], ...) then R5 = QA([R4], ...)): a model looping on one action until its token limit; "
+            "0: never"
+        },
+    )
+    trim_turns: int = field(
+        default=4,
+        metadata={
+            "help": "Lumos-I: a module conversation too long for its model's context leaves out its oldest turn "
+            "pairs after the task, N at a time (the following rounds then extend the same prompt, which the "
+            "engine has cached); 0: the engine cuts the prompt's start"
+        },
+    )
     n_examples: int = field(default=0, metadata={"help": "in-context demonstrations before each prompt"})
     plan_max_tokens: int = field(default=96, metadata={"help": "token limit of one planner output"})
     ground_max_tokens: int = field(default=160, metadata={"help": "token limit of one grounder output"})
     temperature: float = field(default=0.0, metadata={"help": "sampling temperature (0: greedy)"})
     action_time_limit: float = field(default=5.0, metadata={"help": "seconds one action may run"})
     batch_size: int = field(default=64, metadata={"help": "most tasks sent to a model in one batch"})
+    continuous: bool = field(
+        default=True,
+        metadata={
+            "help": "Lumos-I: a finished task's place in the batch goes to the next waiting task at once "
+            "(continuous batching); false: batches of batch_size tasks run to their end one after another"
+        },
+    )
     end_with_env: bool = field(
         default=True,
         metadata={
@@ -63,6 +86,8 @@ class AgentConfig:
         check_bounds(self.__dict__)
         if self.stop_when_stuck == 1:
             raise ConfigError("stop_when_stuck must be 0 (never) or at least 2 rounds")
+        if self.end_repeated_actions == 1:
+            raise ConfigError("end_repeated_actions must be 0 (never) or at least 2 (the second time)")
         registry.domain(self.domain)  # raises ConfigError naming the known domains
 
 
@@ -73,6 +98,8 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "max_rounds": (1, MAX_ROUNDS),
     "max_plan_errors": (1, MAX_ROUNDS),
     "stop_when_stuck": (0, MAX_ROUNDS),
+    "end_repeated_actions": (0, 1000),
+    "trim_turns": (0, MAX_ROUNDS),
     "n_examples": (0, 100),
     "plan_max_tokens": (1, 1_000_000),
     "ground_max_tokens": (1, 1_000_000),

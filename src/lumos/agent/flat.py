@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from lumos.agent.agent import Agent, AgentConfig, _Episode
+from lumos.agent.agent import Agent, AgentConfig
+from lumos.agent.episode import Episode
 from lumos.env import env_ended
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
@@ -41,39 +42,40 @@ class FlatAgent(Agent):
     def _shows_first_page(self) -> bool:
         return True  # the flat model always reads the page it acts on
 
-    def _run_iterative(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+    def _round(self, active: list[Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        """One round of every active task: its next action, executed; each task counts its own rounds."""
         cfg = self.config
-        for round_index in range(cfg.max_rounds):
-            active = [e for e in episodes if not e.done]
-            if not active:
-                break
-            steps = {
-                id(e): Step(index=round_index + 1, subgoals=[Subgoal(index=round_index + 1, text=NEXT_ACTION)])
-                for e in active
-            }
-            prompts = [
-                self.prompts.act_iterative(e.traj.task, e.traj.observation, e.actions, e.results) for e in active
-            ]
-            outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, active)
-            results = self._ground_and_execute(
-                [(e, steps[id(e)], text) for e, text in zip(active, outputs, strict=True)]
-            )
-            for e, result in zip(active, results, strict=True):
-                e.results.append(result)
-                self._record(e, steps[id(e)])
-                if env_ended(e.executor.context.env):
-                    self._finish(e, "completed", on_done)
-                elif cfg.stop_when_stuck and _stuck(e, cfg.stop_when_stuck):
-                    self._finish(e, "no_progress", on_done)
-        for e in episodes:
-            if not e.done:
+        steps = {
+            id(e): Step(index=e.rounds + 1, subgoals=[Subgoal(index=e.rounds + 1, text=NEXT_ACTION)])
+            for e in active
+        }
+        prompts = [
+            self.prompts.act_iterative(e.traj.task, e.traj.observation, e.actions, e.results) for e in active
+        ]
+        outputs = self._generate("ground", self.ground_model, prompts, cfg.ground_max_tokens, steps, active)
+        results = self._ground_and_execute(
+            [(e, steps[id(e)], text) for e, text in zip(active, outputs, strict=True)]
+        )
+        for e, result in zip(active, results, strict=True):
+            e.results.append(result)
+            e.rounds += 1
+            self._record(e, steps[id(e)])
+            if env_ended(e.executor.context.env):
+                self._finish(e, "completed", on_done)
+            elif cfg.stop_when_stuck and _stuck(e, cfg.stop_when_stuck):
+                self._finish(e, "no_progress", on_done)
+            elif e.rounds >= cfg.max_rounds:
                 self._finish(e, "round_limit", on_done)
 
-    def _run_onetime(self, episodes: list[_Episode], on_done: Callable[[Trajectory], None] | None) -> None:
-        self._run_iterative(episodes, on_done)  # a flat agent has no plan to write at once
+    def _prompt_head(self, module: str) -> int:
+        return len(self.prompts.act_iterative("task", "", [], []))
+
+    def _run_onetime(self, episodes: list[Episode], on_done: Callable[[Trajectory], None] | None) -> None:
+        while active := [e for e in episodes if not e.done]:  # a flat agent has no plan to write at once
+            self._round(active, on_done)
 
 
-def _stuck(e: _Episode, rounds: int) -> bool:
+def _stuck(e: Episode, rounds: int) -> bool:
     """The same actions with the same result (or error) in each of the last ``rounds`` rounds."""
     if len(e.actions) < rounds:
         return False

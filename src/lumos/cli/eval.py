@@ -231,6 +231,10 @@ def command(
             "qa_model": qa_model,
             "unsafe_code": code_unsandboxed,
         }
+        if not untrained and backend in ("auto", "llamacpp"):  # merged adapters round a little differently
+            from lumos.models.default import merges_lora
+
+            settings["merge_lora"] = merges_lora()
         if plan is not None:  # how the run was spread is not its identity: it resumes locally or on Ray
             settings.update(ray=plan.address, ray_workers=plan.workers)
         if bench.runner:

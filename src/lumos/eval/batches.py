@@ -97,5 +97,6 @@ class LocalExecutor:
         self.protocol = protocol
 
     def execute(self, examples: Sequence[Example], batch_size: int, on_record: RecordSink) -> None:
-        for lo in range(0, len(examples), batch_size):
-            evaluate_batch(self.method, self.bench, examples[lo : lo + batch_size], on_record, self.protocol)
+        # one call: the method batches by itself (batch_size tasks at a time; Lumos-I gives a finished task's
+        # place to the next one at once), and each record is written as soon as its example is done
+        evaluate_batch(self.method, self.bench, examples, on_record, self.protocol)

@@ -10,7 +10,8 @@ The paper's protocol (Yin et al. 2023, and the released evaluation code of the L
 * StrategyQA: "yes" anywhere in the answer counts as true, anything else as false;
 * HotpotQA: exact match, and the LLM judge's accuracy where a judge model is given;
 * no early stop of a task that repeats itself (lumos's ``stop_when_stuck``): the paper's code runs every task
-  until the planner stops or the subgoal limit.
+  until the planner stops or the subgoal limit; and no early end of a grounder output that repeats one action
+  (lumos's ``end_repeated_actions``): it runs to its token limit.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class EvalProtocol:
     yes_means_true: bool = False
     stop_when_stuck: int | None = None
     """Lumos-I's early stop of a task that repeats itself (None: as configured; 0: never)."""
+    end_repeated_actions: int | None = None
+    """The early end of a grounder output that repeats one action (None: as configured; 0: never)."""
 
     def agent_overrides(self, method: str) -> dict[str, Any]:
         """AgentConfig values this protocol sets for ``method`` (None: leave as configured)."""
@@ -51,6 +54,7 @@ class EvalProtocol:
             "ground_max_tokens": self.max_tokens,
             "final_qa": self.final_qa if iterative and self.final_qa else None,
             "stop_when_stuck": self.stop_when_stuck,
+            "end_repeated_actions": self.end_repeated_actions,
         }
 
     def score(self, answer_type: str, answer: str | None, gold: Any) -> dict[str, float] | None:
@@ -82,6 +86,7 @@ def get_protocol(name: str, benchmark: str) -> EvalProtocol:
         final_qa=PAPER_FINAL_QA.get(benchmark, ""),
         yes_means_true=benchmark == "strategyqa",
         stop_when_stuck=0,
+        end_repeated_actions=0,
     )
 
 

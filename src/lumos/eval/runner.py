@@ -171,10 +171,13 @@ def write_results(out_dir: Path, metrics: dict[str, Any], report: str | None = N
         (out_dir / "report.md").write_text(report)
 
 
-NOT_IDENTITY = frozenset({"batch_size", "limit", "model_label", "progress", "episodes", "ray", "ray_workers"})
-"""Settings that do not change a run's results (how many examples or episodes per task, how many at once,
-where they ran, what the run is called): every other setting of ``config.json`` is the run's identity. An environment's episode k
-of a task has a fixed seed, so more episodes extend a run as a higher limit does."""
+NOT_IDENTITY = frozenset(
+    {"batch_size", "continuous", "limit", "model_label", "progress", "episodes", "ray", "ray_workers"}
+)
+"""Settings that do not change a run's results (how many examples or episodes per task, how many at once and
+how they are scheduled, where they ran, what the run is called): every other setting of ``config.json`` is the
+run's identity. An environment's episode k of a task has a fixed seed, so more episodes extend a run as a higher
+limit does."""
 
 
 def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
@@ -195,17 +198,26 @@ def check_same_run(out_dir: Path, config: dict[str, Any]) -> None:
         )
 
 
-ADDED_SETTINGS: dict[str, Any] = {"agent.end_with_env": False}
+ADDED_SETTINGS: dict[str, Any] = {
+    "agent.end_with_env": False,
+    "agent.end_repeated_actions": 0,
+    "agent.trim_turns": 0,
+    "merge_lora": False,
+}
 """Settings newer than some runs, with the value that reproduces how a run that did not record them behaved:
 resuming such a run with another value is refused like any other difference."""
+
+
+_HOW_TO_SET = {"merge_lora": " (LUMOS_MERGE_LORA=0 in the environment attaches the adapters as that run did)"}
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
     found = []
     for key, before in ADDED_SETTINGS.items():
         head, _, name = key.rpartition(".")
-        if f"{head}." == prefix and name not in old and name in new and new[name] != before:
-            found.append(f"{prefix}{name} was not recorded (so it behaved as {before!r}), now {new[name]!r}")
+        if (f"{head}." if head else "") == prefix and name not in old and name in new and new[name] != before:
+            how = _HOW_TO_SET.get(key, "")
+            found.append(f"{prefix}{name} was not recorded (so it behaved as {before!r}), now {new[name]!r}{how}")
     for key in sorted(old):  # another setting the old run did not record (an older lumos) cannot be compared
         if key in NOT_IDENTITY:
             continue

@@ -248,3 +248,65 @@ def _opens_quote(text: str, i: int) -> bool:
 def _clip(text: str, limit: int = 160) -> str:
     text = text.strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_VARIABLE = re.compile(r"\bR\d+\b")
+_NEXT_ACTION = re.compile(r"\s+(?=R\d+\b)")
+_SHORTEST_LOOP, _LONGEST_LOOP = 12, 200
+
+
+def repeated_action_end(text: str, times: int = 3) -> int | None:
+    """Where a grounder's output should end because it loops: it writes the same action for the ``times``-th
+    time, its variables aside (``R4 = QA([R3], Question: ...)`` then ``R5 = QA([R4], Question: ...)``), or the
+    same stretch of 12-200 characters three times running ("What is the answer to the question: What is the
+    answer to the question: ..."), as a small model does until its token limit. The index is where the loop
+    began (the end of the last action before the repeated one); None while there is no loop. Used as the
+    grounding module's :attr:`~lumos.models.base.GenerationParams.end_check`."""
+    cuts = [_repeated_action(text, pieces, times) for pieces in (_action_pieces(text), _plain_pieces(text))]
+    cuts.append(_looping_tail(text))
+    found = [c for c in cuts if c is not None]
+    return min(found) if found else None
+
+
+def _action_pieces(text: str) -> list[tuple[int, str]]:
+    """Complete actions with their offsets: split at top-level ';', newlines, and where a new ``Rn =`` starts
+    at top level without a ';' before it; the last piece (still being written) is left out."""
+    out: list[tuple[int, str]] = []
+    offset = 0
+    pieces = list(split_top_level(text, ";\n"))
+    for k, piece in enumerate(pieces):
+        starts = [0, *(m.end() for m in _NEXT_ACTION.finditer(piece) if _missing_closers(piece[: m.start()]) == "")]
+        for a, b in zip(starts, [*starts[1:], None], strict=True):
+            if b is not None or k < len(pieces) - 1:
+                out.append((offset + a, piece[a:b]))
+        offset += len(piece) + 1
+    return out
+
+
+def _plain_pieces(text: str) -> list[tuple[int, str]]:
+    """Pieces between ';' whatever the brackets (an unclosed bracket hides every top-level ';')."""
+    out, offset = [], 0
+    pieces = text.split(";")
+    for piece in pieces[:-1]:
+        out.append((offset, piece))
+        offset += len(piece) + 1
+    return out
+
+
+def _repeated_action(text: str, pieces: list[tuple[int, str]], times: int) -> int | None:
+    seen: dict[str, int] = {}
+    for offset, piece in pieces:
+        key = _VARIABLE.sub("R#", " ".join(piece.split()))
+        if key:
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] >= times:
+                return len(text[:offset].rstrip("; \n\t"))
+    return None
+
+
+def _looping_tail(text: str) -> int | None:
+    for period in range(_SHORTEST_LOOP, min(_LONGEST_LOOP, len(text) // 3) + 1):
+        tail = text[-period:]
+        if text[-2 * period : -period] == tail and text[-3 * period : -2 * period] == tail:
+            return len(text) - 2 * period
+    return None

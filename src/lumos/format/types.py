@@ -65,6 +65,10 @@ class ModelCall(BaseModel):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    finish_reason: str = "stop"
+    """"stop", "length" (the token limit cut it) or "end_check" (ended early: a grounder repeating an action)."""
+    turns_left_out: int = 0
+    """Turn pairs left out of the prompt to fit the model's context (``AgentConfig.trim_turns``)."""
 
 
 class Step(BaseModel):

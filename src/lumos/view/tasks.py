@@ -284,7 +284,9 @@ def _call(call: dict[str, Any], prompts: Prompts) -> dict[str, Any]:
     }
     if call.get("prompt"):
         out["prompt"] = prompts.add(call["prompt"])
-    extra = {k: v for k, v in call.items() if k not in {"module", "output", "prompt_tokens", "completion_tokens", "seconds", "prompt"}}
+    shown = {"module", "output", "prompt_tokens", "completion_tokens", "seconds", "prompt"}
+    usual = {"finish_reason": "stop", "turns_left_out": 0}  # said only where a call ended or was fitted otherwise
+    extra = {k: v for k, v in call.items() if k not in shown and usual.get(k, ...) != v}
     if extra:
         out["extra"] = extra
     return out
