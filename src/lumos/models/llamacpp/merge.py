@@ -1,13 +1,14 @@
 """LoRA adapters laid into a copy of the embedded model's weights, once, for the llama.cpp engine.
 
 llama.cpp applies an attached adapter at every step as two extra small matrix products per adapted weight; on
-this project's CPU that made prompts 20 % and batched decoding steps 28 % slower than the bare model
-(docs/engines.md). A merged copy (``W + scale * B A`` in float32, then quantized like the bare default) runs
-at the bare model's speed. It is written once per adapter file, scale and weight type into the lumos cache
-(``models/``), under a temporary name and renamed, so a killed merge never leaves a broken model behind.
+this project's CPU prompts then ran 1.5-2x slower than over a merged float32 copy (``W + scale * B A``), and
+decoding no faster (docs/engines.md). The float32 copy holds exactly the weights the adapter was trained over
+(the de-quantized 4-bit model) plus its update; an 8-bit copy would round most of the small update away. It is
+written once per adapter file and scale into the lumos cache (``models/``), under a temporary name and renamed,
+so a killed merge never leaves a broken model behind.
 
-Merging before quantizing is not the same arithmetic as quantized weights plus a float32 adapter, so a few
-greedy choices can differ from the unmerged engine (``merge_lora=False`` keeps the adapter apart).
+The attached path computes over 8-bit weights, so a few greedy choices differ between the two
+(``merge_lora=False`` or ``LUMOS_MERGE_LORA=0`` keeps the adapter attached).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from lumos.models.default import cache_root, write_once
 
 logger = logging.getLogger(__name__)
 
-KEEP_MERGED = 8
-"""Merged copies kept in the cache (about 145 MB each for the default model); the least recently used go."""
+KEEP_MERGED = 4
+"""Merged copies kept in the cache (540 MB each for the default model in float32); the least recently used go."""
 
 
 def merged_gguf(lib: Any, base_f32: Path, adapter_gguf: Path, scale: float, kind: str, quantize: Any) -> Path:

@@ -173,14 +173,14 @@ def quantize(lib: Any, source: Path, target: Path, kind: str) -> None:
         raise BackendError(f"llama.cpp could not re-quantize {source} to {kind} (code {rc})")
 
 
-def merged_default(lib: Any, adapter_path: str, lora_scale: float, default_weights: str) -> str:
-    """The embedded default with the GGUF adapter laid into its weights (:mod:`lumos.models.llamacpp.merge`),
-    in the weight type of ``default_weights`` (the shipped 4-bit type cannot be written: 8-bit then)."""
+def merged_default(lib: Any, adapter_path: str, lora_scale: float) -> str:
+    """The embedded default with the GGUF adapter laid into its weights (:mod:`lumos.models.llamacpp.merge`), in
+    float32: exactly the weights the adapter was trained over (the de-quantized 4-bit model) plus its update.
+    An 8-bit copy would round most of the update away (it is small beside the weights' 8-bit steps)."""
     from lumos.models.llamacpp.merge import merged_gguf
 
     base_f32 = requantized_gguf(lib, find_gguf(), "f32")
-    kind = default_weights if default_weights in _FTYPES else "q8_0"
-    return str(merged_gguf(lib, base_f32, Path(adapter_path), lora_scale, kind, quantize))
+    return str(merged_gguf(lib, base_f32, Path(adapter_path), lora_scale, "f32", quantize))
 
 
 def resolve_lora(lora: str, *, base_gguf: str) -> str:
