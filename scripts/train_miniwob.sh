@@ -21,6 +21,7 @@
 #   OUT (default runs/miniwob-$BUDGET), SUITE (dom), EPISODES (20 per task), EPISODES_EVAL (10)
 #   METHODS_EVAL (default "lumos-i direct lumos-o base"): which evaluations to run, in this order
 #   AS_RUN=1 (default): evaluate with the settings the documented runs were made with (see below)
+#   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
 set -u
 cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-100000}
@@ -83,27 +84,42 @@ done
 T=$OUT/train
 # The evaluations of docs/results.md section 8 predate three speed-ups (merged adapters, the early end of looping
 # grounder outputs, the conversation window); AS_RUN=1 (the default) keeps them off, so those runs resume as
-# they were made; AS_RUN=0 evaluates with today's defaults (into a new OUT).
+# they were made into $OUT/eval; AS_RUN=0 evaluates with today's defaults into $OUT/eval-defaults.
+EV=$OUT/eval
 if [ "${AS_RUN:-1}" = 1 ]; then
   export LUMOS_MERGE_LORA=0
   printf 'end_repeated_actions: 0\ntrim_turns: 0\n' > $OUT/eval.yaml
 else
+  EV=$OUT/eval-defaults
   printf '{}\n' > $OUT/eval.yaml
 fi
+mkdir -p $EV
 E="$L eval miniwob --suite $SUITE --episodes $EPISODES_EVAL --max-rounds 15 --no-progress --config $OUT/eval.yaml"
-for m in $METHODS_EVAL; do
-  echo "== eval $m $(date +%T)"
+evaluate() {  # one method, up to `--limit $1` episodes (episode k of every task before episode k+1 of any)
+  local m=$1 limit=$2
+  echo "== eval $m up to $limit episodes $(date +%T)"
   case $m in
     lumos-i) $E --method lumos-iterative --plan-adapter $T/plan-iterative/final \
-      --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/lumos-i ;;
+      --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $EV/lumos-i $limit ;;
     lumos-o) $E --method lumos-onetime --plan-adapter $T/plan-onetime/final \
-      --ground-adapter $T/ground-onetime/final --label Lumos-O-trained --out $OUT/eval/lumos-o ;;
+      --ground-adapter $T/ground-onetime/final --label Lumos-O-trained --out $EV/lumos-o $limit ;;
     direct) $E --method direct-iterative --adapter $T/direct-iterative/final --label direct-trained \
-      --out $OUT/eval/direct ;;
-    base) $E --method lumos-iterative --no-trained --label "few-shot base (Lumos-I)" --out $OUT/eval/base ;;
-  esac > $OUT/eval/$m.log 2>&1 || echo "FAILED eval $m (see $OUT/eval/$m.log)"
-done
+      --out $EV/direct $limit ;;
+    base) $E --method lumos-iterative --no-trained --label "few-shot base (Lumos-I)" --out $EV/base $limit ;;
+  esac >> $EV/$m.log 2>&1 || echo "FAILED eval $m (see $EV/$m.log)"
+}
+# ROUNDS=k: round by round up to k episodes a task, every method one round before any method the next, so a
+# stopped session leaves the methods on the same episodes (the paired tests need them); default: each method
+# all EPISODES_EVAL episodes, one after the other
+if [ -n "${ROUNDS:-}" ]; then
+  NTASKS=$($PY -c "from lumos.domains.miniwob.tasks import resolve_tasks; print(len(resolve_tasks(None, '$SUITE')))")
+  for r in $(seq 1 "$ROUNDS"); do
+    for m in $METHODS_EVAL; do evaluate $m "--limit $((r * NTASKS))"; done
+  done
+else
+  for m in $METHODS_EVAL; do evaluate $m ""; done
+fi
 [ "${STAGE:-}" = eval ] && exit 0
-runs=$(for m in $METHODS_EVAL; do [ -f $OUT/eval/$m/metrics.json ] && echo $OUT/eval/$m; done)
-$L report $runs --paired-against "direct-iterative (direct-trained)" --out $OUT/report.md --no-views
-echo "== done $(date +%T): $OUT/report.md"
+runs=$(for m in $METHODS_EVAL; do [ -f $EV/$m/metrics.json ] && echo $EV/$m; done)
+$L report $runs --paired-against "direct-iterative (direct-trained)" --out $EV/report.md --no-views
+echo "== done $(date +%T): $EV/report.md"

@@ -54,6 +54,15 @@ def test_typing_into_a_button_is_a_clear_step_error(browser: Any) -> None:
     assert not page.result().done  # nothing happened to the episode
 
 
+def test_typing_into_a_read_only_field_is_a_clear_step_error(browser: Any) -> None:
+    page = MiniWoBPage(browser, "choose-date", 2)
+    page.reset()
+    field = next(e for e in page.elements() if e.tag == "input")
+    with pytest.raises(NotTypeableError, match=r"\[\d+\] <input>: it is read-only.*CLICKing it"):
+        page.act("TYPE", field, "10/12/2016")
+    assert not page.result().done
+
+
 def test_a_ref_from_an_earlier_episode_is_gone(browser: Any) -> None:
     page = MiniWoBPage(browser, "click-button", 1)
     page.reset()

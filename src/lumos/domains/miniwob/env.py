@@ -338,10 +338,25 @@ class MiniWoBPage:
                 f"cannot type into element [{element.ref}] {shown}: TYPE needs a text field (an input or a "
                 "textarea); use CLICK for buttons, links and checkboxes, SELECT for lists"
             )
+        if not editable and (target.get_property("readOnly") or not target.is_enabled()):
+            state = "read-only" if target.get_property("readOnly") else "disabled"
+            raise NotTypeableError(
+                f"cannot type into element [{element.ref}] <{tag}>: it is {state} on this page; a read-only "
+                "field is filled by CLICKing it and then what it opens (a date picker, a list)"
+            )
         self._click(target)
-        if not editable:
-            target.clear()
-        target.send_keys(text)
+        exceptions = require("selenium.common.exceptions", package="selenium", extra="web")
+        try:
+            if not editable:
+                target.clear()
+            target.send_keys(text)
+        except (exceptions.InvalidElementStateException, exceptions.ElementNotInteractableException) as exc:
+            if not self.browser.alive():
+                raise
+            raise NotTypeableError(
+                f"cannot type into element [{element.ref}] <{tag}> now ({type(exc).__name__}): the page does "
+                "not let it take text; act on another element first"
+            ) from exc
 
     def _select(self, target: Any, element: Element, value: str) -> None:
         if target.tag_name.lower() == "select":
