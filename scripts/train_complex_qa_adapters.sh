@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The complex-QA modules shipped as the default (src/lumos/assets/adapters/complex_qa/): LoRA adapters on the
+# The complex-QA modules shipped as the default (src/lumos/domains/complex_qa/adapters/): LoRA adapters on the
 # embedded SmolLM2-135M-Instruct, trained on one CPU thread from teacher-free FanOutQA data: the training split of
 # the decomposition trees (the evaluation split, by id hash, is rejected by lumos annotate), their single hops and
 # yes/no checks (scripts/build_complex_qa_data.py). HotpotQA and StrategyQA samples are excluded.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Lumos-135M maths modules shipped as the default (src/lumos/assets/adapters/maths/): LoRA adapters on the
+# The Lumos-135M maths modules shipped as the default (src/lumos/domains/maths/adapters/): LoRA adapters on the
 # embedded SmolLM2-135M-Instruct, trained on CPU from the teacher-free gsm_symbolic annotations (GSM8K, SVAMP
 # samples and the gsm_symbolic evaluation seed excluded; see scripts/train_lumos_135m.sh for the data commands).
 # Usage: FORMULATIONS="iterative onetime" scripts/train_default_adapters.sh   (runs/train-default/<module>/final,

@@ -104,6 +104,18 @@ class Domain:
         """``styles.yaml``: style name -> prompt field -> this domain's text."""
         return {str(k): {str(f): str(t) for f, t in v.items()} for k, v in (self._file("styles.yaml") or {}).items()}
 
+    def shipped_adapters(self, formulation: str) -> tuple[str, str] | None:
+        """The trained planner and grounder that ship in the domain's package (``adapters/plan-FORMULATION``
+        and ``adapters/ground-FORMULATION``, each a PEFT LoRA folder): the embedded model's default modules for
+        this domain. None where the package ships none (the base model is then driven few-shot)."""
+        if not self.package:
+            return None
+        root = resources.files(self.package).joinpath("adapters")
+        plan, ground = root.joinpath(f"plan-{formulation}"), root.joinpath(f"ground-{formulation}")
+        if plan.joinpath("adapter_config.json").is_file() and ground.joinpath("adapter_config.json").is_file():
+            return str(plan), str(ground)
+        return None
+
     # ---------------------------------------------------------------------------------------- hooks
 
     def hook(self, name: str) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -138,12 +137,10 @@ def agent_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> Agen
 
 
 def shipped_adapters(domain: str, formulation: str) -> tuple[str, str] | None:
-    """The trained plan and ground adapters that ship inside lumos for this domain and formulation, if any."""
-    root = resources.files("lumos").joinpath("assets", "adapters", domain)
-    plan, ground = root.joinpath(f"plan-{formulation}"), root.joinpath(f"ground-{formulation}")
-    if plan.joinpath("adapter_config.json").is_file() and ground.joinpath("adapter_config.json").is_file():
-        return str(plan), str(ground)
-    return None
+    """The trained plan and ground adapters that ship with this domain for this formulation, if any."""
+    from lumos.domain import get_domain
+
+    return get_domain(domain).shipped_adapters(formulation)
 
 
 @dataclass(frozen=True)
