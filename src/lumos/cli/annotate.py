@@ -1,9 +1,9 @@
 """Make training annotations from a benchmark's gold reasoning, keeping only those verified by execution.
 
-Without --teacher the source's teacher-free converter is used (gsm8k, gsm_symbolic, svamp, asdiv, fanoutqa,
-musique, mind2web); with --teacher a model served by an OpenAI-compatible server (--backend openai) or
-loaded locally (--backend hf) converts each item. Writes OUT/annotations.jsonl and OUT/rejected.jsonl (with
-reasons); a re-run with the same OUT resumes where the last one stopped.
+Sources are registered by the domains (an unknown --source is answered with the list). Without --teacher
+the source's teacher-free converter is used, where it has one; with --teacher a model served by an
+OpenAI-compatible server (--backend openai) or loaded locally (--backend hf) converts each item. Writes
+OUT/annotations.jsonl and OUT/rejected.jsonl (with reasons); a re-run with the same OUT resumes where the last one stopped.
 """
 
 from __future__ import annotations
@@ -21,12 +21,13 @@ def command(
     source: Annotated[
         str,
         typer.Option(
-            help="benchmark: gsm8k, gsm_symbolic, svamp, asdiv, math, prm800k, fanoutqa, musique, strategyqa, hotpotqa, mind2web"
+            help="annotation source, registered by its domain (e.g. gsm8k, fanoutqa, mind2web, scienceworld); an "
+            "unknown name is answered with the list"
         ),
     ],
     out: Annotated[Path, typer.Option(help="output folder (resumed when it exists)")],
     domain: Annotated[
-        Optional[str], typer.Option(help="maths, complex_qa or web (default: the source's)")
+        Optional[str], typer.Option(help="the annotations' domain (default: the source's)")
     ] = None,
     teacher: Annotated[
         Optional[str], typer.Option(help="teacher model name (default: the teacher-free converter)")
