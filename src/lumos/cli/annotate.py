@@ -3,7 +3,8 @@
 Sources are registered by the domains (an unknown --source is answered with the list). Without --teacher
 the source's teacher-free converter is used, where it has one; with --teacher a model served by an
 OpenAI-compatible server (--backend openai) or loaded locally (--backend hf) converts each item. Writes
-OUT/annotations.jsonl and OUT/rejected.jsonl (with reasons); a re-run with the same OUT resumes where the last one stopped.
+OUT/annotations.jsonl and OUT/rejected.jsonl (with reasons); a re-run with the same OUT resumes where the
+last one stopped.
 """
 
 from __future__ import annotations
