@@ -130,7 +130,27 @@ def test_a_crashed_simulator_fails_its_episode_and_the_run_goes_on(tmp_path: Pat
     rows = predictions(tmp_path)
     assert [r["success"] for r in rows] == [False, True, True]
     assert rows[0]["error_kind"] == "simulator_crashed" and metrics["crashed"] == 1
-    assert metrics["simulator_restarts"] == 1 and len(made) == 2
+    # one restart for the crash, one fresh simulator before the third batch (none after the last)
+    assert metrics["simulator_restarts"] == 1 and len(made) == 3
+
+
+@pytest.mark.parametrize("fresh", ["1", "0"])
+def test_each_batch_gets_fresh_simulators_unless_told_to_reuse_them(tmp_path: Path, fresh: str) -> None:
+    made: list[FakeSimulator] = []
+
+    def factory(index: int) -> FakeSimulator:
+        made.append(FakeSimulator(index))
+        return made[-1]
+
+    planner, grounder = FakeModel(responder=plan_iterative), FakeModel(responder=ground_iterative)
+    run = method_run("lumos-iterative", tmp_path, planner, grounder, tasks="boil,melt,freeze,find-animal",
+                     batch_size=2, fresh_simulators=fresh)
+    metrics = run_scienceworld(run, factory=factory)
+    loads = [sim._fake.loads for sim in made]
+    assert metrics["success_rate"] == 1.0 and metrics["simulator_restarts"] == 0
+    assert loads == ([1, 1, 1, 1] if fresh == "1" else [2, 2])  # fresh: each simulator plays one episode
+    settings = json.loads((tmp_path / "config.json").read_text())
+    assert ("fresh_simulators" in settings) == (fresh == "0")  # reuse is its own run; fresh is the default
 
 
 def test_report_groups_follow_the_task_groups_hook(tmp_path: Path) -> None:

@@ -5,7 +5,10 @@ per task type: its first N *test* variations (``--seed s`` starts at the ``s * N
 the task types (a finished run given more episodes goes on with the next rounds). Episodes run in batches,
 one simulator of the pool per episode (``--batch-size``, at most ``LUMOS_SCIENCEWORLD_SIMULATORS``, default 2,
 simulators); a simulator that dies or hangs fails its episode (recorded) and is replaced. ``--env
-simplification=easy|none``, ``max_steps=N`` (100), ``step_seconds=S`` (20).
+simplification=easy|none``, ``max_steps=N`` (100), ``step_seconds=S`` (20), ``fresh_simulators=0``: reuse each
+simulator for the next batch (faster) instead of starting a fresh one; ScienceWorld keeps some state across
+episodes, so with reuse a score can depend on the episodes played before it (and a resumed run may differ from
+one that was not stopped).
 
 Methods: ``lumos-iterative`` (the planner reads each subgoal's last observation), ``lumos-onetime`` (the plan
 is written once from the task and the first room, then all its grounded actions run in the live episode), and
@@ -99,7 +102,10 @@ def run_scienceworld(run: MethodRun, factory: Callable[[int], Simulator] = Simul
     if run.limit is not None:
         specs = specs[: run.limit]
     opts = episode_options(options)
+    fresh = str(options.get("fresh_simulators", "1")).strip().lower() not in ("0", "false", "no", "off")
     settings = {**run.settings, "tasks": tasks, "episodes": episodes, "episode_options": opts.__dict__}
+    if not fresh:
+        settings["fresh_simulators"] = False
     run.run_dir.mkdir(parents=True, exist_ok=True)
     store = open_run(run.run_dir, settings)
     todo = [s for s in specs if s.id not in store.done]
@@ -110,7 +116,9 @@ def run_scienceworld(run: MethodRun, factory: Callable[[int], Simulator] = Simul
         if todo:
             with SimulatorPool(simulators_for(run, len(todo)), factory=factory) as pool:
                 for lo in range(0, len(todo), pool.size):
-                    for record in run_batch(pool, todo[lo : lo + pool.size], method, run.method, opts):
+                    more = lo + pool.size < len(todo)
+                    batch = run_batch(pool, todo[lo : lo + pool.size], method, run.method, opts, renew=fresh and more)
+                    for record in batch:
                         store.append(record)
                     if run.progress:
                         print(f"scienceworld {run.method}: {len(store.done)}/{len(specs)} episodes", file=sys.stderr)
@@ -141,9 +149,12 @@ def run_batch(
     method: Callable[..., list[Trajectory]],
     method_name: str,
     options: EpisodeOptions | None = None,
+    *,
+    renew: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Run one batch (one episode per simulator); yield a prediction record per episode. A simulator that
-    crashed is replaced after the batch and its episode recorded as failed."""
+    crashed is replaced after the batch and its episode recorded as failed; with ``renew`` every other
+    simulator is replaced too, so the next batch starts from fresh ones."""
     episodes = [
         ScienceWorldEpisode(pool.simulators[i], s.task, s.variation, options=options, episode_id=s.id)
         for i, s in enumerate(batch)
@@ -163,9 +174,11 @@ def run_batch(
     seconds = (time.perf_counter() - started) / max(len(live), 1)
     for spec, episode, failure in zip(batch, episodes, failures, strict=True):
         yield record_of(spec, episode, trajs.get(spec.id), method_name, failure, seconds)
-    for i, episode in enumerate(episodes):  # after every record is out, so a failed restart loses none
-        if episode.crashed or not pool.healthy(i):
-            pool.restart(i)
+    crashed = [i for i, episode in enumerate(episodes) if episode.crashed or not pool.healthy(i)]
+    for i in crashed:  # after every record is out, so a failed restart loses none
+        pool.restart(i)
+    if renew:
+        pool.map(pool.renew, [i for i in range(len(episodes)) if i not in crashed])
 
 
 def record_of(

@@ -76,6 +76,14 @@ class SimulatorPool:
                 raise SimulatorStartError(f"simulator {index} would not restart: {exc}") from exc
             return self.simulators[index]
 
+    def renew(self, index: int) -> Simulator:
+        """Replace a healthy simulator ``index`` with a fresh one (not counted as a restart): ScienceWorld keeps
+        some state across ``load``, so an episode's score can depend on what its simulator played before."""
+        with self._lock:
+            self.simulators[index].close()
+            self.simulators[index] = self._factory(index)
+            return self.simulators[index]
+
     def close(self) -> None:
         """Kill every simulator (idempotent)."""
         with self._lock:
