@@ -12,7 +12,12 @@ from train_fixtures import tiny_data as _data  # noqa: E402
 
 from lumos.errors import ConfigError  # noqa: E402
 from lumos.train.config import TrainConfig  # noqa: E402
-from lumos.train.trainer import read_conversations, tokenize_conversations, train  # noqa: E402
+from lumos.train.trainer import (  # noqa: E402
+    last_complete_checkpoint,
+    read_conversations,
+    tokenize_conversations,
+    train,
+)
 
 
 def _tiny_config(tiny_base, tmp_path, **settings):
@@ -79,3 +84,15 @@ def test_training_under_bf16_autocast_on_cpu_learns(tiny_base, tmp_path):
     losses = [entry["loss"] for entry in logged if "loss" in entry]
     assert losses[-1] < losses[0]
     assert (final / "adapter_model.safetensors").is_file()
+
+
+def test_resume_skips_a_checkpoint_left_half_written(tmp_path):
+    assert last_complete_checkpoint(tmp_path) is None
+    for step, complete in ((5, True), (10, True), (15, False)):  # stopped while writing checkpoint-15
+        folder = tmp_path / f"checkpoint-{step}"
+        folder.mkdir()
+        (folder / "adapter_model.safetensors").write_bytes(b"")
+        if complete:
+            (folder / "trainer_state.json").write_text("{}")
+    (tmp_path / "checkpoint-x").mkdir()
+    assert last_complete_checkpoint(tmp_path) == tmp_path / "checkpoint-10"

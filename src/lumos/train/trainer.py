@@ -214,8 +214,8 @@ def train(cfg: TrainConfig) -> Path:
     main = trainer.is_world_process_zero()  # under DDP only the first process writes files
     if main:
         (out / "lumos_train_config.json").write_text(json.dumps(cfg.to_dict(), indent=2))
-    resume = cfg.resume and any(out.glob("checkpoint-*"))
-    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    start = last_complete_checkpoint(out) if cfg.resume else None
+    result = trainer.train(resume_from_checkpoint=str(start) if start else None)
     metrics: dict[str, Any] = dict(result.metrics)
     if eval_rows:
         metrics.update(trainer.evaluate())  # every process takes part; the metrics are gathered
@@ -227,7 +227,7 @@ def train(cfg: TrainConfig) -> Path:
             "train_conversations": len(train_rows),
             "train_tokens": n_tokens,
             "train_tokens_per_second": round(n_tokens * cfg.epochs / metrics["train_runtime"], 1)
-            if cfg.max_steps < 0 and not resume and metrics.get("train_runtime")
+            if cfg.max_steps < 0 and start is None and metrics.get("train_runtime")
             else None,  # a resumed run's runtime covers only its last part
             "bf16": use_bf16,
             "template": template,
@@ -248,6 +248,14 @@ def train(cfg: TrainConfig) -> Path:
         )
     )
     return final
+
+
+def last_complete_checkpoint(out: Path) -> Path | None:
+    """The newest ``checkpoint-N`` in ``out`` that was written to the end (the trainer writes its
+    ``trainer_state.json`` after the weights and optimizer state), so that a run stopped while saving resumes
+    from the checkpoint before."""
+    done = [p for p in out.glob("checkpoint-*") if p.name[11:].isdigit() and (p / "trainer_state.json").is_file()]
+    return max(done, key=lambda p: int(p.name[11:]), default=None)
 
 
 def _length_grouping(transformers: Any, on: bool) -> dict[str, Any]:
