@@ -235,7 +235,7 @@ def run_strategies(questions: list[str], args: argparse.Namespace) -> None:
 
 def _common(encoded: list[list[int]]) -> int:
     """Tokens every prompt starts with (the sorted first and last share the least)."""
-    from lumos.models.llamacpp.engine import common_prefix
+    from lumos.models.llamacpp.state import common_prefix
 
     return common_prefix(min(encoded), max(encoded))
 

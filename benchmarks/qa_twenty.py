@@ -7,14 +7,17 @@ after the long-tail work, alternating, on the same rows and the same machine.
   end_repeated_actions: 0     grounder outputs that loop on one action run to their token limit
   trim_turns: 0               a conversation too long for the context is cut at its start by the engine
   continuous: false           tasks run in fixed batches (no effect here: all 20 fit in one batch)
-Both keep Lumos-I's loop stop (stop_when_stuck 3), which came earlier.
+  LUMOS_DRAFT_TOKENS=0        no drafted decoding steps for the last few requests of a batch
+"no-drafts" is "after" without the drafted steps (LUMOS_DRAFT_TOKENS=0), the step they came in.
+All keep Lumos-I's loop stop (stop_when_stuck 3), which came earlier.
 
 Prints, per run, the wall time of the whole command (model loading included) and of the evaluation, EM/F1,
 stop reasons, and the stage breakdown from metrics.json; then the median of each variant. The machine is a
 shared VM whose speed drifts by up to a third between minutes, so only alternating repeats compare fairly.
 The accounting's own cost is measured by benchmarks/time_accounting.py.
 
-Usage: python benchmarks/qa_twenty.py [--start 200] [--n 20] [--repeat 2] [--out runs/qa-twenty]
+Usage: python benchmarks/qa_twenty.py [--start 200] [--n 20] [--repeat 2] [--variants before,no-drafts,after]
+                                     [--out runs/qa-twenty]
 """
 
 from __future__ import annotations
@@ -31,12 +34,18 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "hotpotqa_sample.jsonl"
 BEFORE = "end_repeated_actions: 0\ntrim_turns: 0\ncontinuous: false\n"
+VARIANTS = {  # name: (agent settings, environment)
+    "before": (BEFORE, {"LUMOS_MERGE_LORA": "0", "LUMOS_DRAFT_TOKENS": "0"}),
+    "no-drafts": ("{}\n", {"LUMOS_MERGE_LORA": "1", "LUMOS_DRAFT_TOKENS": "0"}),
+    "after": ("{}\n", {"LUMOS_MERGE_LORA": "1", "LUMOS_DRAFT_TOKENS": "3"}),
+}
 
 
 def run(variant: str, rows: Path, out: Path) -> dict:
     config = out.parent / f"{variant}.yaml"
-    config.write_text(BEFORE if variant == "before" else "{}\n")
-    env = {**os.environ, "LUMOS_MERGE_LORA": "0" if variant == "before" else "1"}
+    settings, variables = VARIANTS[variant]
+    config.write_text(settings)
+    env = {**os.environ, **variables}
     shutil.rmtree(out, ignore_errors=True)
     lumos = Path(sys.executable).with_name("lumos")
     command = [str(lumos), "eval", "hotpotqa", "--method", "lumos-iterative", "--data", str(rows)]
@@ -54,26 +63,35 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--repeat", type=int, default=2)
     ap.add_argument("--data", type=Path, default=DATA)
+    ap.add_argument(
+        "--variants", default="before,no-drafts,after", help=f"comma-separated, of {', '.join(VARIANTS)}"
+    )
     ap.add_argument("--out", type=Path, default=Path("runs/qa-twenty"))
     args = ap.parse_args()
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        ap.error(f"unknown variant(s) {', '.join(unknown)}: choose from {', '.join(VARIANTS)}")
     args.out.mkdir(parents=True, exist_ok=True)
     rows = args.out / "rows.jsonl"
     lines = args.data.read_text().splitlines()[args.start : args.start + args.n]
     rows.write_text("\n".join(lines) + "\n")
     results = []
     for k in range(args.repeat):
-        for variant in ("before", "after") if k % 2 == 0 else ("after", "before"):
+        for variant in variants if k % 2 == 0 else variants[::-1]:
             r = run(variant, rows, args.out / f"{variant}-{k}")
             results.append(r)
-            stages = ", ".join(f"{name} {v['seconds']:.0f} s" for name, v in r["stages"].items() if name != "wait")
+            stages = ", ".join(
+                f"{name} {v['seconds']:.0f} s" for name, v in r["stages"].items() if name != "wait"
+            )
             print(
-                f"{variant:6} #{k}: command {r['command_s']:.1f} s, eval {r['wall_seconds']:.1f} s, "
+                f"{variant:9} #{k}: command {r['command_s']:.1f} s, eval {r['wall_seconds']:.1f} s, "
                 f"EM {100 * r['em']:.1f} F1 {100 * r['f1']:.1f}, stops {r['stop_reasons']}, "
                 f"tokens {r['tokens']}, tasks p50/p95 {r['task_seconds']['p50']:.0f}/{r['task_seconds']['p95']:.0f} s; "
                 f"{stages}",
                 flush=True,
             )
-    for variant in ("before", "after"):
+    for variant in variants:
         mine = [r for r in results if r["variant"] == variant]
         print(
             f"{variant}: median command {statistics.median(r['command_s'] for r in mine):.1f} s, "

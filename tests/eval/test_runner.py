@@ -239,6 +239,9 @@ def test_a_setting_newer_than_the_run_is_compared_with_how_the_run_behaved(tmp_p
     check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "merge_lora": False})
     with pytest.raises(ConfigError, match=r"merge_lora was not recorded .*now True.*LUMOS_MERGE_LORA=0"):
         check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "merge_lora": True})
+    check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "draft_tokens": 0})
+    with pytest.raises(ConfigError, match=r"draft_tokens was not recorded .*now 3.*LUMOS_DRAFT_TOKENS=0"):
+        check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "draft_tokens": 3})
 
 
 def test_how_tasks_are_scheduled_is_not_a_run_identity(tmp_path):

@@ -114,7 +114,7 @@ def llama_cpp() -> Any:
 def model(llama_cpp: Any) -> Any:
     from lumos.models.llamacpp import LlamaCppModel
 
-    m = LlamaCppModel(batch_size=8, n_threads=1)
+    m = LlamaCppModel(batch_size=8, n_threads=1, draft_tokens=0)  # drafting aside: see test_drafting_*
     yield m
     m.close()
 
@@ -184,7 +184,7 @@ def test_batch_equals_one_at_a_time_on_two_threads(llama_cpp: Any) -> None:
     """With several threads llama.cpp splits a lone token's attention across them (other rounding): padded."""
     from lumos.models.llamacpp import LlamaCppModel
 
-    m = LlamaCppModel(batch_size=4, n_threads=2)
+    m = LlamaCppModel(batch_size=4, n_threads=2, draft_tokens=0)
     try:
         prompts = [SHORT[0], agent_prompts()[0]]
         params = GenerationParams(max_tokens=6, stop=["\n"])
@@ -194,13 +194,73 @@ def test_batch_equals_one_at_a_time_on_two_threads(llama_cpp: Any) -> None:
         m.close()
 
 
+COPYING = [
+    conv("Repeat exactly, twice: The quick brown fox jumps over the lazy dog near the river bank."),
+    conv("Copy this list: apples, pears, plums, cherries, apples, pears, plums, cherries."),
+    conv("Count from one to five."),
+]
+
+
+@pytestmark_engine
+def test_drafting_saves_steps_and_keeps_the_output(llama_cpp: Any) -> None:
+    """Outputs that copy their prompt: the drafted steps keep most guesses, and the text, token counts and
+    finish reasons are those of plain greedy decoding, under a token limit and a stop string too."""
+    from lumos.models.llamacpp import LlamaCppModel
+
+    plain = LlamaCppModel(batch_size=4, n_threads=1, draft_tokens=0)
+    drafting = LlamaCppModel(batch_size=4, n_threads=1, draft_tokens=3)
+    try:
+        for params in (GenerationParams(max_tokens=40), GenerationParams(max_tokens=13, stop=["cherries,"])):
+            want = [(g.text, g.completion_tokens, g.finish_reason) for g in plain.generate(COPYING, params)]
+            got = [(g.text, g.completion_tokens, g.finish_reason) for g in drafting.generate(COPYING, params)]
+            assert got == want
+        assert plain.stats.draft_steps == 0
+        s = drafting.stats
+        assert s.draft_steps > 0 and s.accepted_draft_tokens > 0
+        assert s.step_tokens == plain.stats.step_tokens
+        assert s.decode_calls < plain.stats.decode_calls
+        sampled = GenerationParams(max_tokens=12, temperature=0.7, seed=1)
+        before = s.draft_steps
+        drafting.generate(COPYING[:1], sampled)
+        assert s.draft_steps == before  # sampling never drafts
+    finally:
+        plain.close()
+        drafting.close()
+
+
+def test_draft_lookup_takes_what_followed_the_latest_match() -> None:
+    from lumos.models.llamacpp.drafts import lookup_draft
+
+    assert lookup_draft([5, 6, 7, 8, 9, 5, 6, 7], 3) == [8, 9, 5]
+    assert lookup_draft([1, 2, 3, 1, 2, 4, 1, 2], 2) == [4, 1]  # the latest earlier match
+    assert lookup_draft([1, 2, 9, 3, 1, 2], 5) == [9, 3, 1, 2]  # what there is
+    assert lookup_draft([1, 2, 3, 4], 3) == []
+    assert lookup_draft([1, 2, 3], 0) == []
+    assert lookup_draft([7, 8, 7], 2) == []  # the last tokens never occurred before
+
+
+def test_draft_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lumos.models.llamacpp.drafts import DRAFT_TOKENS, draft_tokens_setting
+
+    monkeypatch.delenv("LUMOS_DRAFT_TOKENS", raising=False)
+    assert draft_tokens_setting(None) == DRAFT_TOKENS
+    assert draft_tokens_setting(0) == 0
+    monkeypatch.setenv("LUMOS_DRAFT_TOKENS", "0")
+    assert draft_tokens_setting(None) == 0
+    monkeypatch.setenv("LUMOS_DRAFT_TOKENS", "some")
+    with pytest.raises(ConfigError, match="LUMOS_DRAFT_TOKENS"):
+        draft_tokens_setting(None)
+    with pytest.raises(ConfigError, match="draft_tokens"):
+        draft_tokens_setting(-1)
+
+
 @pytestmark_engine
 def test_prefix_reuse_is_correct_and_saves_work(model: Any) -> None:
     prompts = agent_prompts()
     params = GenerationParams(max_tokens=8, stop=["\n"])
     from lumos.models.llamacpp import LlamaCppModel
 
-    fresh = LlamaCppModel(batch_size=8, n_threads=1)
+    fresh = LlamaCppModel(batch_size=8, n_threads=1, draft_tokens=0)
     try:
         cold = fresh.generate(prompts, params)
         cold_evaluated = fresh.stats.evaluated_prompt_tokens
@@ -227,8 +287,8 @@ def test_growing_conversations_are_evaluated_from_where_they_stopped(llama_cpp: 
     first = [
         [{"role": "user", "content": f"Count from {n} to {n + 5}, one number a line."}] for n in (3, 40, 700)
     ]
-    keeping = LlamaCppModel(batch_size=2, keep_conversations=4, n_threads=1)
-    fresh = LlamaCppModel(batch_size=2, prefix_cache=False, n_threads=1)
+    keeping = LlamaCppModel(batch_size=2, keep_conversations=4, n_threads=1, draft_tokens=0)
+    fresh = LlamaCppModel(batch_size=2, prefix_cache=False, n_threads=1, draft_tokens=0)
     try:
         turn1 = keeping.generate(first, params)
         second = [

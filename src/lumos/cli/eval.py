@@ -235,6 +235,10 @@ def command(
             from lumos.models.default import merges_lora
 
             settings["merge_lora"] = merges_lora()
+        if backend in ("auto", "llamacpp"):  # drafted steps round a little differently too
+            from lumos.models.llamacpp.drafts import draft_tokens_setting
+
+            settings["draft_tokens"] = draft_tokens_setting(None)
         if plan is not None:  # how the run was spread is not its identity: it resumes locally or on Ray
             settings.update(ray=plan.address, ray_workers=plan.workers)
         if bench.runner:

@@ -203,12 +203,16 @@ ADDED_SETTINGS: dict[str, Any] = {
     "agent.end_repeated_actions": 0,
     "agent.trim_turns": 0,
     "merge_lora": False,
+    "draft_tokens": 0,
 }
 """Settings newer than some runs, with the value that reproduces how a run that did not record them behaved:
 resuming such a run with another value is refused like any other difference."""
 
 
-_HOW_TO_SET = {"merge_lora": " (LUMOS_MERGE_LORA=0 in the environment attaches the adapters as that run did)"}
+_HOW_TO_SET = {
+    "merge_lora": " (LUMOS_MERGE_LORA=0 in the environment attaches the adapters as that run did)",
+    "draft_tokens": " (LUMOS_DRAFT_TOKENS=0 in the environment decodes without drafts as that run did)",
+}
 
 
 def _differences(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:

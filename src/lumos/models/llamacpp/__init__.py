@@ -19,16 +19,23 @@ backend drives llama.cpp's C API itself:
   nothing);
 * that cache sequence survives between calls, so the next call only evaluates what differs from the last;
 * a request's own sequence keeps its prompt and completion after the call (``keep_conversations`` of them),
-  so when an agent sends the same conversation again one turn longer, only the new turn is evaluated.
+  so when an agent sends the same conversation again one turn longer, only the new turn is evaluated;
+* while only a few requests are still generating (a batch's long tail), each step also checks a few tokens
+  guessed from the request's own prompt and output, and keeps those greedy decoding picks
+  (:mod:`lumos.models.llamacpp.drafts`).
 
-Greedy output does not depend on how prompts are batched (tested): llama.cpp computes every sequence's tokens
-with the same kernels whatever else is in the batch.
+Greedy output does not depend on how prompts are batched (tested with ``draft_tokens=0``): llama.cpp computes
+every sequence's tokens with the same kernels whatever else is in the batch. Drafted steps are the exception:
+they feed several tokens of one sequence at once, which llama.cpp rounds differently in the last bits, so a
+near-tie can go the other way where a request ended up among a batch's last few (on 20 HotpotQA questions no
+output changed). ``LUMOS_DRAFT_TOKENS=0`` (or ``draft_tokens=0``) keeps the strict guarantee.
 
 Prompts are rendered with the same chat-template choice as the ``hf`` backend (Tulu turns for ``ai2lumos/...``
 models, else the template stored in the GGUF), so both engines see the same text.
 """
 
-from lumos.models.llamacpp.engine import EngineStats, LlamaCppModel
+from lumos.models.llamacpp.engine import LlamaCppModel
+from lumos.models.llamacpp.state import EngineStats
 from lumos.models.llamacpp.templates import pick_template, render_native
 from lumos.models.llamacpp.weights import requantized_gguf
 
