@@ -42,3 +42,20 @@ def test_shape_descriptions() -> None:
 def test_flight_durations_and_prices() -> None:
     assert _minutes("5h 3m") == 303 and _minutes("12h 0m") == 720
     assert _price("Book flight for $410") == 410
+
+
+def test_typing_subgoals_use_the_goals_verb() -> None:
+    from lumos.domains.miniwob.solver.look import in_goal_words
+
+    action = "TYPE({page}, QUERY: text input field, TEXT: Cierra)"
+    step = ('Type "Cierra" into the text field.', action)
+    assert in_goal_words('Enter "Cierra" into the text field and press Submit.', step) == (
+        'Enter "Cierra" into the text field.',
+        action,
+    )
+    assert in_goal_words('Use the textbox to enter "Sergio" and press "Search".', step)[0].startswith("Enter ")
+    assert in_goal_words('Type "kenda" in all upper case letters.', step) == step
+    assert in_goal_words("Enter 8:57 PM as the time.", ("Click the Submit button.", "CLICK(...)"))[0] == (
+        "Click the Submit button."
+    )
+    assert in_goal_words("Re-enter the code.", step) == step  # a word that merely contains "enter"

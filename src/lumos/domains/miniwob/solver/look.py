@@ -139,6 +139,17 @@ def type_into(subgoal: str, query: str, text: str) -> Step:
     return step(subgoal, "TYPE", query, text)
 
 
+def in_goal_words(utterance: str, step: Step) -> Step:
+    """``step`` with a typing subgoal worded with the goal's own verb: "Enter ..." where the goal says enter.
+
+    A trained planner tends to echo the goal ("Enter \"Agustina\" into the text field."), so a grounder that
+    only ever saw "Type ..." subgoals took such a subgoal for a CLICK (results §8)."""
+    subgoal, template = step
+    if subgoal.startswith("Type ") and re.search(r"(?<![\w-])enter\b", utterance, re.IGNORECASE):
+        subgoal = "Enter " + subgoal[len("Type ") :]
+    return subgoal, template
+
+
 def submit(label: str = "Submit") -> Step:
     return click(f"Click the {label} button.", f"{label} button")
 

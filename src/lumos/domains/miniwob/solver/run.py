@@ -10,7 +10,7 @@ from typing import Any
 
 from lumos.domains.miniwob.env import MiniWoBPage
 from lumos.domains.miniwob.solver import email, flights, forms, games, interactive, shapes
-from lumos.domains.miniwob.solver.look import RANKER, Solver, Step
+from lumos.domains.miniwob.solver.look import RANKER, Solver, Step, in_goal_words
 from lumos.domains.miniwob.tasks import SEEN, demo_seed
 from lumos.domains.web_common.tools import resolve_ranker
 from lumos.errors import ConfigError
@@ -89,7 +89,7 @@ def plan_for(page: MiniWoBPage) -> Iterator[Step]:
     asked for, so run each step before asking for the next (as :func:`solve` does)."""
     if page.task not in SOLVERS:
         raise ConfigError(f"no scripted solver for {page.task}; tasks with one: {', '.join(sorted(SOLVERS))}")
-    return iter(SOLVERS[page.task](page))
+    return (in_goal_words(page.utterance, step) for step in SOLVERS[page.task](page))
 
 
 def solve(page: MiniWoBPage, ranker: Any = "dense") -> Demonstration:
