@@ -3,8 +3,8 @@
 lumos starts the JVM itself (not through ``scienceworld.ScienceWorldEnv``) so that it owns the process:
 
 * the JVM runs in a process group of its own and is killed as a group (``os.killpg``), on :meth:`close`,
-  at interpreter exit (``atexit``), and on SIGTERM (a handler that kills every live JVM, then exits);
-  Ctrl-C unwinds through the ``with`` blocks that close simulators. py4j's ``--die-on-broken-pipe`` makes the
+  at interpreter exit (``atexit``), on SIGTERM (a handler that kills every live JVM, then exits) and on
+  Ctrl-C (the JVMs are killed, then KeyboardInterrupt unwinds as usual). py4j's ``--die-on-broken-pipe`` makes the
   JVM exit by itself when this process dies without any of that (``kill -9``);
 * every call has a time limit: a call that runs past it kills the JVM and raises
   :class:`SimulatorCrashedError` (a step error: the episode fails, the pool starts a new simulator);
@@ -76,7 +76,7 @@ def java_opts() -> list[str]:
 
 
 _LIVE: set[Simulator] = set()
-_LIVE_LOCK = threading.Lock()
+_LIVE_LOCK = threading.RLock()  # re-entrant: a signal handler may run while the main thread holds it
 _HANDLER_SET = False
 
 
@@ -99,8 +99,16 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def _on_sigint(signum: int, frame: Any) -> None:
+    # The JVMs go first: at exit Python joins the simulators' worker threads before atexit runs, and a worker
+    # still waiting on its JVM would hold the exit up.
+    close_all()
+    signal.default_int_handler(signum, frame)
+
+
 def _install_handlers() -> None:
-    """atexit always; a SIGTERM handler where SIGTERM still has its default action (main thread only)."""
+    """atexit always; SIGTERM and SIGINT handlers where those still have their default actions (main thread
+    only)."""
     global _HANDLER_SET
     if _HANDLER_SET:
         return
@@ -111,6 +119,10 @@ def _install_handlers() -> None:
         None,
     ):
         signal.signal(signal.SIGTERM, _on_sigterm)
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is (
+        signal.default_int_handler
+    ):
+        signal.signal(signal.SIGINT, _on_sigint)
 
 
 # ---------------------------------------------------------------------------------- simulator
