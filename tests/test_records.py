@@ -123,3 +123,19 @@ def test_yaml_errors_name_the_line_and_the_wanted_shape(tmp_path: Path) -> None:
     assert "must hold an object (mapping), not a list" in error(lambda: read_yaml(listed, "x", expect=dict))
     assert read_yaml(write(tmp_path / "e.yaml", ""), "x", expect=dict) is None
     assert "not UTF-8" in error(lambda: read_yaml(write(tmp_path / "b.yaml", b"a: \xff"), "x"))
+
+
+@pytest.mark.parametrize("cut", ['{"a": 0.', '{"a": 1e-', '{"a": tr', '{"a": -', '{"a": 1, "b"', '{"a": "x'])
+def test_a_line_cut_inside_a_number_or_literal_is_called_truncated(cut: str) -> None:
+    from lumos.records import BadLine, parse_lines
+
+    (_, bad), = parse_lines([cut], "f.jsonl")
+    assert isinstance(bad, BadLine) and bad.why.startswith("truncated"), bad
+
+
+def test_a_malformed_line_is_not_called_truncated() -> None:
+    from lumos.records import BadLine, parse_lines
+
+    for text in ('{"a": 1} x', '{"a": nope}'):
+        (_, bad), = parse_lines([text], "f.jsonl")
+        assert isinstance(bad, BadLine) and bad.why.startswith("not valid JSON"), bad

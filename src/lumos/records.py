@@ -80,8 +80,13 @@ _CUT_SHORT = "the line ends inside its JSON value (was the file cut off while it
 
 
 def _ends_early(exc: json.JSONDecodeError, text: str) -> bool:
-    """Whether JSON failed because ``text`` stops before its value does (a truncated file)."""
-    return exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+    """Whether JSON failed because ``text`` stops before its value does (a truncated file): at its end, in an
+    unterminated string, or in a number or literal cut short (``0.``, ``1e-``, ``tr``), where the parser stops
+    just before the rest."""
+    rest = text.rstrip()[exc.pos :]
+    cut_number = bool(rest) and all(c in "0123456789.eE+-" for c in rest)
+    cut_literal = bool(rest) and any(word.startswith(rest) for word in ("true", "false", "null"))
+    return not rest or cut_number or cut_literal or exc.msg.startswith("Unterminated string")
 
 
 def parse_json(text: str, source: str) -> Any:

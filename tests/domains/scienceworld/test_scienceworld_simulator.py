@@ -75,7 +75,8 @@ def test_a_killed_jvm_fails_its_episode_and_the_pool_replaces_it() -> None:
 
 
 SCRIPT = """
-import sys, time
+import signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal: a background job ignores SIGINT
 from lumos.domains.scienceworld.pool import SimulatorPool
 pool = SimulatorPool(2)
 print(" ".join(str(s.pid) for s in pool.simulators), flush=True)
