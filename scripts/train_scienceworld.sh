@@ -16,11 +16,15 @@
 #
 # Usage: scripts/train_scienceworld.sh            (everything; resumable: finished parts are skipped)
 #   STAGE=annotate|data|train|eval  stop after that stage;  JOBS=2 (default): two one-thread training lanes
-#   OUT (runs/scienceworld-$BUDGET), PER_TYPE (10), BUDGET (100000), PLAN_SHARE (50), MAX_LENGTH (2048),
-#   EPISODES_SEEN (5), EPISODES_UNSEEN (16), MAX_ROUNDS (30), METHODS_EVAL ("lumos-i direct base")
+#   OUT (runs/scienceworld-$BUDGET), PER_TYPE (10), BUDGET (200000), PLAN_SHARE (50), MAX_LENGTH (2048),
+#   GRAD_ACCUM (1: an update per conversation), EPISODES_SEEN (5), EPISODES_UNSEEN (16), MAX_ROUNDS (30),
+#   METHODS_EVAL ("lumos-i direct base"), ANN ($OUT/ann: annotations made by an earlier run can be reused)
+# The first run (BUDGET=100000 GRAD_ACCUM=4) gave the planner 12 updates, too few to learn the format
+# (docs/results.md section 9).
 set -u
 cd "$(dirname "$0")/.."
-BUDGET=${BUDGET:-100000}
+BUDGET=${BUDGET:-200000}
+GRAD_ACCUM=${GRAD_ACCUM:-1}
 PLAN_SHARE=${PLAN_SHARE:-50}
 PER_TYPE=${PER_TYPE:-10}
 MAX_LENGTH=${MAX_LENGTH:-2048}
@@ -30,6 +34,7 @@ MAX_ROUNDS=${MAX_ROUNDS:-30}
 OUT=${OUT:-runs/scienceworld-$BUDGET}
 METHODS_EVAL=${METHODS_EVAL:-lumos-i direct base}
 D=$OUT/data
+ANN=${ANN:-$OUT/ann}
 L=.venv/bin/lumos
 PY=.venv/bin/python
 [ -x $L ] || { L=lumos; PY=python; }
@@ -37,18 +42,18 @@ mkdir -p $OUT/train $OUT/eval
 
 SEEN_TYPES=$($PY -c "from lumos.domains.scienceworld.tasks import seen_tasks; print(len(seen_tasks()))") || exit 1
 echo "== annotations ($PER_TYPE train variations of each of $SEEN_TYPES seen task types) $(date +%T)"
-$L annotate --source scienceworld --out $OUT/ann --limit $((PER_TYPE * SEEN_TYPES)) --no-progress || exit 1
+$L annotate --source scienceworld --out $ANN --limit $((PER_TYPE * SEEN_TYPES)) --no-progress || exit 1
 [ "${STAGE:-}" = annotate ] && exit 0
 if [ ! -f $D/manifest.json ]; then
-  $L data build $OUT/ann --domain scienceworld --out $D --heldout 0.05 || exit 1
+  $L data build $ANN --domain scienceworld --out $D --heldout 0.05 || exit 1
 fi
 mkdir -p $D/eval-small
 for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f"); done
 [ "${STAGE:-}" = data ] && exit 0
 
 source scripts/train_lib.sh
-# one conversation a step, four steps per update: ScienceWorld conversations run to MAX_LENGTH tokens
-train() { train_adapter "$@" --max-length $MAX_LENGTH --epochs 1 --batch-size 1 --grad-accum 4 --config $OUT/train.yaml; }
+# one conversation a step (ScienceWorld conversations run to MAX_LENGTH tokens), GRAD_ACCUM steps per update
+train() { train_adapter "$@" --max-length $MAX_LENGTH --epochs 1 --batch-size 1 --grad-accum $GRAD_ACCUM --config $OUT/train.yaml; }
 printf 'save_steps: 5  # a checkpoint every 5 steps: a stopped session loses little\n' > $OUT/train.yaml
 PLAN=$((BUDGET * PLAN_SHARE / 100))
 GROUND=$((BUDGET - PLAN))
@@ -65,6 +70,8 @@ done
 [ "${STAGE:-}" = train ] && exit 0
 
 T=$OUT/train
+# eight episodes a batch: the model serves them together (a step costs about the same for 1 or 8 requests)
+export LUMOS_SCIENCEWORLD_SIMULATORS=${LUMOS_SCIENCEWORLD_SIMULATORS:-8}
 E="$L eval scienceworld --max-rounds $MAX_ROUNDS --no-progress"
 for split in seen unseen; do
   n=$EPISODES_SEEN; [ $split = unseen ] && n=$EPISODES_UNSEEN
