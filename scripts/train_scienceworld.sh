@@ -18,7 +18,9 @@
 #   STAGE=annotate|data|train|eval  stop after that stage;  JOBS=2 (default): two one-thread training lanes
 #   OUT (runs/scienceworld-$BUDGET), PER_TYPE (10), BUDGET (200000), PLAN_SHARE (50), MAX_LENGTH (2048),
 #   GRAD_ACCUM (1: an update per conversation), EPISODES_SEEN (5), EPISODES_UNSEEN (16), MAX_ROUNDS (30),
-#   METHODS_EVAL ("lumos-i direct base"), ANN ($OUT/ann: annotations made by an earlier run can be reused)
+#   METHODS_EVAL ("lumos-i direct base"), SPLITS ("unseen seen": the order of the evaluations),
+#   ROUND_STEP (2): the methods take turns, ROUND_STEP variations of every task type each, so that a run
+#   stopped part way leaves them on the same episodes; ANN ($OUT/ann: reuse the annotations of an earlier run)
 # The first run (BUDGET=100000 GRAD_ACCUM=4) gave the planner 12 updates, too few to learn the format
 # (docs/results.md section 9).
 set -u
@@ -73,18 +75,21 @@ T=$OUT/train
 # eight episodes a batch: the model serves them together (a step costs about the same for 1 or 8 requests)
 export LUMOS_SCIENCEWORLD_SIMULATORS=${LUMOS_SCIENCEWORLD_SIMULATORS:-8}
 E="$L eval scienceworld --max-rounds $MAX_ROUNDS --no-progress"
-for split in seen unseen; do
+for split in ${SPLITS:-unseen seen}; do
   n=$EPISODES_SEEN; [ $split = unseen ] && n=$EPISODES_UNSEEN
+  for k in $(seq ${ROUND_STEP:-2} ${ROUND_STEP:-2} $((n + ${ROUND_STEP:-2} - 1))); do
+  [ $k -gt $n ] && k=$n
   for m in $METHODS_EVAL; do
-    echo "== eval $m on $split ($n a task type) $(date +%T)"
+    echo "== eval $m on $split ($k a task type) $(date +%T)"
     case $m in
-      lumos-i) $E --split $split --episodes $n --method lumos-iterative --plan-adapter $T/plan-iterative/final \
+      lumos-i) $E --split $split --episodes $k --method lumos-iterative --plan-adapter $T/plan-iterative/final \
         --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/$split-lumos-i ;;
-      direct) $E --split $split --episodes $n --method direct-iterative --adapter $T/direct-iterative/final \
+      direct) $E --split $split --episodes $k --method direct-iterative --adapter $T/direct-iterative/final \
         --label direct-trained --out $OUT/eval/$split-direct ;;
-      base) $E --split $split --episodes $n --method lumos-iterative --no-trained \
+      base) $E --split $split --episodes $k --method lumos-iterative --no-trained \
         --label "few-shot base (Lumos-I)" --out $OUT/eval/$split-base ;;
     esac >> $OUT/eval/$split-$m.log 2>&1 || echo "FAILED eval $m on $split (see $OUT/eval/$split-$m.log)"
+  done
   done
 done
 [ "${STAGE:-}" = eval ] && exit 0
