@@ -66,12 +66,55 @@ def test_an_unknown_command_is_a_step_error_that_takes_no_move() -> None:
 
 def test_snap_never_changes_the_verb() -> None:
     assert closest_verb("opn") == "open" and closest_verb("zzzz") is None
-    best, _close = snap("open door to kitchen", ["close door to kitchen"])
-    assert best is not None  # snap() itself only ranks; the episode filters by verb first
+    best, close = snap("open door to kitchen", ["close door to kitchen"])
+    assert best is None and close == ["close door to kitchen"]  # the words that differ are the verbs
     ep = episode()
     ep.act("teleport to kitchen")
     with pytest.raises(InvalidActionError):  # no 'open' action is valid in the kitchen: no snap to another verb
         ep.act("opem door to kitchn")
+
+
+@pytest.mark.parametrize(
+    ("written", "valid"),
+    [
+        ("focus on tin", "focus on sink"),  # close over the whole command, another object
+        ("focus on green box", "focus on greenhouse"),
+        ("focus on orange box", "focus on orange"),
+        ("move orange to red box", "move orange to bedroom"),
+    ],
+)
+def test_snap_never_changes_the_object(written: str, valid: str) -> None:
+    assert snap(written, [valid])[0] is None
+
+
+@pytest.mark.parametrize(
+    ("written", "valid"),
+    [
+        ("pick up thermomter", "pick up thermometer"),
+        ("open door to the kitchen", "open door to kitchen"),
+        ("move metal pot to stov", "move metal pot to stove"),
+    ],
+)
+def test_snap_still_mends_spelling_and_articles(written: str, valid: str) -> None:
+    assert snap(written, [valid])[0] == valid
+
+
+def test_a_focus_on_something_absent_is_refused_not_snapped_to_a_task_failing_focus() -> None:
+    ep = episode()
+    ep.act("teleport to kitchen")
+    with pytest.raises(InvalidActionError, match="focus on stove"):  # named among the closest, not taken
+        ep.act("focus on sink")
+    assert not ep.ended() and ep.score == 0 and [s.action for s in ep.history] == ["teleport to kitchen"]
+
+
+def test_a_valid_action_the_simulator_refuses_is_not_snapped_to_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    ep = episode()
+    ep.act("teleport to kitchen")
+    # ScienceWorld's valid-action list can hold a command its parser then refuses
+    monkeypatch.setattr(ep, "valid_actions", lambda: ["pick up stove", "pick up thermometer"])
+    with pytest.raises(InvalidActionError):
+        ep.act("pick up stove")
+    assert [s.action for s in ep.history] == ["teleport to kitchen"]
 
 
 def test_a_failed_task_scores_0_and_ends() -> None:

@@ -10,10 +10,14 @@ task is complete or failed, or ``max_steps`` actions were taken). Once done, the
 actions: its score is final.
 
 A command the simulator does not know is snapped: first its verb is spelled right (``opn`` -> ``open``), then
-it goes to the closest valid action with the same verb (rapidfuzz ratio of at least :data:`SNAP_MIN_SCORE`;
-never to another verb: ``open`` is not snapped to ``close``); the snap is recorded
-(:attr:`StepResult.snapped_from`). A command nothing is close to is an :class:`InvalidActionError` (a step
-error naming the closest valid actions), and takes no move.
+it goes to the closest valid action with the same verb (rapidfuzz ratio of at least :data:`SNAP_MIN_SCORE`,
+over the whole command and over the words where the two differ, articles left out; never to another verb:
+``open`` is not snapped to ``close``); the snap is recorded (:attr:`StepResult.snapped_from`). The second
+measure keeps a snap to a spelling of the same object: over whole commands, ``focus on tin`` is close to
+``focus on sink`` and ``focus on green box`` to ``focus on greenhouse``, and a focus on the wrong thing fails the
+task. A command nothing is close to (or whose closest valid action is the command itself, which the simulator
+has just refused) is an :class:`InvalidActionError` (a step error naming the closest valid actions), and takes
+no move.
 """
 
 from __future__ import annotations
@@ -208,7 +212,8 @@ class ScienceWorldEpisode:
             if observation.strip() != UNKNOWN:
                 return fixed, observation
         valid = self.valid_actions()
-        same_verb = [a for a in valid if right is not None and a.split(" ", 1)[0] == right]
+        refused = {command.lower(), f"{right} {rest}".strip().lower()}
+        same_verb = [a for a in valid if right is not None and a.split(" ", 1)[0] == right and a.lower() not in refused]
         best, _close = snap(command, same_verb)
         if best is None:
             _, close = snap(command, valid)
@@ -285,8 +290,25 @@ def snap(command: str, valid: list[str], min_score: float = SNAP_MIN_SCORE) -> t
     want = command.lower()
     ranked = process.extract(want, valid, scorer=fuzz.ratio, limit=3)
     close = [str(choice) for choice, _score, _i in ranked]
-    best, score, _ = ranked[0]
-    return (str(best) if score >= min_score else None), close
+    for best, score, _ in ranked:
+        if score >= min_score and fuzz.ratio(*differing_words(want, str(best).lower())) >= min_score:
+            return str(best), close
+    return None, close
+
+
+ARTICLES = frozenset({"a", "an", "the"})
+
+
+def differing_words(first: str, second: str) -> tuple[str, str]:
+    """The two commands without the words they begin and end with in common, and without articles:
+    ``focus on the tin``, ``focus on sink`` -> ``tin``, ``sink``."""
+    a = [w for w in first.split() if w not in ARTICLES]
+    b = [w for w in second.split() if w not in ARTICLES]
+    while a and b and a[0] == b[0]:
+        a, b = a[1:], b[1:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    return " ".join(a), " ".join(b)
 
 
 def _task_text(description: str) -> str:
