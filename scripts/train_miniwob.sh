@@ -41,10 +41,9 @@ PY=.venv/bin/python
 [ -x $L ] || { L=lumos; PY=python; }
 mkdir -p $OUT/train $OUT/eval
 
-if [ ! -f $DEMOS/annotations.jsonl ]; then
-  echo "== demonstrations ($EPISODES episodes per seen task) $(date +%T)"
-  $PY -m lumos.domains.miniwob.solver --out $DEMOS --episodes $EPISODES || exit 1
-fi
+# every run: episodes already written are skipped, so a stopped run goes on where it stopped
+echo "== demonstrations ($EPISODES episodes per seen task) $(date +%T)"
+$PY -m lumos.domains.miniwob.solver --out $DEMOS --episodes $EPISODES || exit 1
 if [ ! -f $D/manifest.json ]; then
   $L data build $DEMOS --domain miniwob --out $D --heldout 0.05 || exit 1
 fi

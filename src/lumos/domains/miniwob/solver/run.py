@@ -164,37 +164,55 @@ def write_demonstrations(demos: list[Demonstration], path: Path) -> int:
 def write_demo_folder(
     out: Path, tasks: list[str], episodes: int = 5, seed: int = 1, ranker: Any = "dense"
 ) -> tuple[int, int]:
-    """Solve ``episodes`` seeded episodes of each task in one browser; write ``out/annotations.jsonl`` (the
-    rewarded ones) and ``out/rejected.jsonl`` (the others, with reasons). Returns (kept, tried).
-    Seeds come from the demonstration range (:func:`~lumos.domains.miniwob.tasks.demo_seed`), which no
-    ``lumos eval miniwob`` episode uses."""
+    """Solve ``episodes`` seeded episodes of each task in one browser, appending each as it ends to
+    ``out/annotations.jsonl`` (the rewarded ones) or ``out/rejected.jsonl`` (the others, with reasons), so
+    that a stopped run goes on where it stopped: episodes already in either file are not played again.
+    Returns (kept, tried) over the folder. Seeds come from the demonstration range
+    (:func:`~lumos.domains.miniwob.tasks.demo_seed`), which no ``lumos eval miniwob`` episode uses."""
     from lumos.domains.miniwob.pool import BrowserPool
 
-    demos: list[Demonstration] = []
-    with BrowserPool(1) as pool:
-        for task in tasks:
-            for k in range(episodes):
+    out.mkdir(parents=True, exist_ok=True)
+    kept_path, rejected_path = out / "annotations.jsonl", out / "rejected.jsonl"
+    done = written_ids(kept_path) | written_ids(rejected_path)
+    todo = [(task, k) for task in tasks for k in range(episodes) if f"{task}-s{seed}-{k}" not in done]
+    if todo:
+        with BrowserPool(1) as pool, kept_path.open("a") as keep, rejected_path.open("a") as reject:
+            for task, k in todo:
                 page = MiniWoBPage(pool.browsers[0], task, demo_seed(seed, k), episode_id=f"{task}-s{seed}-{k}")
                 page.reset()
-                demos.append(solve(page, ranker=ranker))
-    kept = write_demonstrations(demos, out / "annotations.jsonl")
-    with (out / "rejected.jsonl").open("w") as f:
-        for d in demos:
-            if not d.accepted:
-                f.write(json.dumps({"id": d.annotation.id, "reward": d.reward, "reason": d.reason}) + "\n")
-    return kept, len(demos)
+                demo = solve(page, ranker=ranker)
+                if demo.accepted:
+                    keep.write(json.dumps(demo.annotation.model_dump()) + "\n")
+                else:
+                    reason = {"id": demo.annotation.id, "reward": demo.reward, "reason": demo.reason}
+                    reject.write(json.dumps(reason) + "\n")
+                keep.flush()
+                reject.flush()
+    kept = len(written_ids(kept_path))
+    return kept, kept + len(written_ids(rejected_path))
+
+
+def written_ids(path: Path) -> set[str]:
+    """The ids of the episodes a JSON-lines file holds; a last line that a kill cut short is removed."""
+    if not path.is_file():
+        return set()
+    data = path.read_bytes()
+    end = data.rfind(b"\n") + 1
+    if end < len(data):
+        path.write_bytes(data[:end])
+    return {json.loads(line)["id"] for line in data[:end].splitlines() if line.strip()}
 
 
 def miniwob_demo_inputs(out: str | Path, episodes: int = 5) -> list[Path]:
     """The MiniWoB++ demonstrations that ``lumos data build --domain web`` takes beside Mind2Web's when
-    given no inputs: written once under ``OUT/annotations/miniwob`` (reused after), or none where there is
-    no browser (a note says so)."""
+    given no inputs: written under ``OUT/annotations/miniwob`` (reused after; a run stopped part way is
+    completed), or none where there is no browser (a note says so)."""
     from lumos.browser import INSTALL_HINT, find_browser
 
     folder = Path(out) / "annotations" / "miniwob"
-    if (folder / "annotations.jsonl").is_file():
-        return [folder]
     if find_browser() is None:
+        if (folder / "annotations.jsonl").is_file():
+            return [folder]
         print(f"note: no MiniWoB++ demonstrations (no Chromium here: {INSTALL_HINT})")
         return []
     kept, tried = write_demo_folder(folder, sorted(SEEN), episodes)
