@@ -37,3 +37,26 @@ def test_runs_without_tasks_give_no_table(tmp_path):
     d.mkdir()
     (d / "predictions.jsonl").write_text(json.dumps({"id": "1", "scores": {"accuracy": 1.0}}) + "\n")
     assert task_tables([{"benchmark": "gsm8k"}], [d], ["cot"]) == ""
+
+
+def test_graded_scores_get_bootstrap_intervals_and_sign_tests(tmp_path):
+    def graded(name, scores):
+        d = tmp_path / name
+        d.mkdir()
+        rows = [
+            {"id": f"melt-{k}", "task": "melt", "scores": {"success_rate": float(s == 1), "score": s}}
+            for k, s in enumerate(scores)
+        ]
+        (d / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        return d
+
+    a = graded("a", [0.5, 0.25, 0.1, 0.1, 1.0, 0.0])
+    b = graded("b", [0.0, 0.05, 0.0, 0.1, 1.0, 0.0])
+    text = task_tables([{"benchmark": "x"}] * 2, [a, b], ["lumos", "flat"], against="flat")
+    assert "Mean score (95% bootstrap interval), by group of tasks:" in text
+    row = next(line for line in text.splitlines() if line.startswith("| all (1 tasks) | 0.325 ("))
+    assert row.endswith("n=6 |") and " | 0.192 (" in row
+    # higher in 3 episodes, lower in none, 3 ties: p = 2 / 2**3
+    assert "| all (1 tasks) | lumos | 6 | 3 | 0 | +0.133 | 0.25 |" in text
+    assert "higher score here | higher score in flat | difference (score) | p (exact sign test)" in text
+    assert "| all (1 tasks) | lumos | 6 | 0 | 0 | +0.0 | 1 |" in text  # success: both 1 of 6

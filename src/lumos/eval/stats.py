@@ -80,6 +80,18 @@ def paired_test(a: Mapping[str, float], b: Mapping[str, float]) -> PairedTest:
     return PairedTest(len(common), only_a, only_b, mcnemar_exact(only_a, only_b))
 
 
+def sign_test(a: Mapping[str, float], b: Mapping[str, float]) -> PairedTest:
+    """Exact sign test of two runs' per-example scores of any scale (a ScienceWorld score, a reward) on the
+    ids they share: ``only_a`` counts the examples where A scored higher, ``only_b`` where B did, ties left
+    out; on 0/1 scores it is the exact McNemar test."""
+    common = sorted(set(a) & set(b))
+    if not common:
+        raise ConfigError("the two runs share no example id: were they run on the same data?")
+    only_a = sum(1 for i in common if a[i] > b[i])
+    only_b = sum(1 for i in common if a[i] < b[i])
+    return PairedTest(len(common), only_a, only_b, mcnemar_exact(only_a, only_b))
+
+
 def example_scores(run_dir: Path, metric: str) -> dict[str, float]:
     """Each example's score on ``metric`` from a run's predictions.jsonl, by example id."""
     path = Path(run_dir) / "predictions.jsonl"
