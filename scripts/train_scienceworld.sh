@@ -22,7 +22,7 @@
 #   ROUND_STEP (2): the methods take turns, ROUND_STEP variations of every task type each, so that a run
 #   stopped part way leaves them on the same episodes; ANN ($OUT/ann: reuse the annotations of an earlier run)
 # The first run (BUDGET=100000 GRAD_ACCUM=4) gave the planner 12 updates, too few to learn the format
-# (docs/results.md section 9).
+# (docs/results.md section 12).
 set -u
 cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-200000}
@@ -33,6 +33,7 @@ MAX_LENGTH=${MAX_LENGTH:-2048}
 EPISODES_SEEN=${EPISODES_SEEN:-5}
 EPISODES_UNSEEN=${EPISODES_UNSEEN:-16}
 MAX_ROUNDS=${MAX_ROUNDS:-30}
+ROUND_STEP=${ROUND_STEP:-2}
 OUT=${OUT:-runs/scienceworld-$BUDGET}
 METHODS_EVAL=${METHODS_EVAL:-lumos-i direct base}
 D=$OUT/data
@@ -77,19 +78,19 @@ export LUMOS_SCIENCEWORLD_SIMULATORS=${LUMOS_SCIENCEWORLD_SIMULATORS:-8}
 E="$L eval scienceworld --max-rounds $MAX_ROUNDS --no-progress"
 for split in ${SPLITS:-unseen seen}; do
   n=$EPISODES_SEEN; [ $split = unseen ] && n=$EPISODES_UNSEEN
-  for k in $(seq ${ROUND_STEP:-2} ${ROUND_STEP:-2} $((n + ${ROUND_STEP:-2} - 1))); do
-  [ $k -gt $n ] && k=$n
-  for m in $METHODS_EVAL; do
-    echo "== eval $m on $split ($k a task type) $(date +%T)"
-    case $m in
-      lumos-i) $E --split $split --episodes $k --method lumos-iterative --plan-adapter $T/plan-iterative/final \
-        --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/$split-lumos-i ;;
-      direct) $E --split $split --episodes $k --method direct-iterative --adapter $T/direct-iterative/final \
-        --label direct-trained --out $OUT/eval/$split-direct ;;
-      base) $E --split $split --episodes $k --method lumos-iterative --no-trained \
-        --label "few-shot base (Lumos-I)" --out $OUT/eval/$split-base ;;
-    esac >> $OUT/eval/$split-$m.log 2>&1 || echo "FAILED eval $m on $split (see $OUT/eval/$split-$m.log)"
-  done
+  for k in $(seq $ROUND_STEP $ROUND_STEP $((n + ROUND_STEP - 1))); do
+    [ $k -gt $n ] && k=$n
+    for m in $METHODS_EVAL; do
+      echo "== eval $m on $split ($k a task type) $(date +%T)"
+      case $m in
+        lumos-i) $E --split $split --episodes $k --method lumos-iterative --plan-adapter $T/plan-iterative/final \
+          --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $OUT/eval/$split-lumos-i ;;
+        direct) $E --split $split --episodes $k --method direct-iterative --adapter $T/direct-iterative/final \
+          --label direct-trained --out $OUT/eval/$split-direct ;;
+        base) $E --split $split --episodes $k --method lumos-iterative --no-trained \
+          --label "few-shot base (Lumos-I)" --out $OUT/eval/$split-base ;;
+      esac >> $OUT/eval/$split-$m.log 2>&1 || echo "FAILED eval $m on $split (see $OUT/eval/$split-$m.log)"
+    done
   done
 done
 [ "${STAGE:-}" = eval ] && exit 0
