@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from lumos.eval.stats import interval, paired_test, sign_test
+from lumos.eval.stats import interval, sign_test
 from lumos.records import read_jsonl
 
 
@@ -116,7 +116,7 @@ def _by_group(
                 cells.append(f"{mean:.3g} ({low:.3g} to {high:.3g}), n={len(s)}")
             other = scores(per_run[ref], keep) if ref is not None and k != ref else {}
             if other and set(s) & set(other):
-                t = paired_test(s, other) if binary else sign_test(s, other)
+                t = sign_test(s, other)  # on 0/1 scores: the exact McNemar test
                 common = sorted(set(s) & set(other))
                 diff = sum(s[i] - other[i] for i in common) / len(common)
                 tests.append(
