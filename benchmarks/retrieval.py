@@ -29,7 +29,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lumos.retrieval.index import SearchIndex, build_index
+from lumos.retrieval.build import build_index
+from lumos.retrieval.index import SearchIndex
 from lumos.retrieval.readers import ovos_version, read_ovos
 
 KS = (1, 5, 20)

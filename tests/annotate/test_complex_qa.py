@@ -17,7 +17,8 @@ from lumos.domains.complex_qa.annotate import fanoutqa_split, hops, single_hops,
 from lumos.domains.complex_qa.tools import is_yes_no_question
 from lumos.eval.benchmarks import get_benchmark, load_examples
 from lumos.format.parse import parse_decision
-from lumos.retrieval.index import SearchIndex, build_index
+from lumos.retrieval.build import build_index
+from lumos.retrieval.index import SearchIndex
 from lumos.retrieval.readers import read_jsonl
 from lumos.retrieval.types import Page
 

@@ -18,7 +18,7 @@ from lumos.eval.methods import make_method
 from lumos.eval.protocol import get_protocol, normalise_number
 from lumos.eval.runner import run_evaluation
 from lumos.models.fake import FakeModel
-from lumos.retrieval.index import build_index
+from lumos.retrieval.build import build_index
 from lumos.testing.openai_server import FakeOpenAIServer
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"

@@ -14,17 +14,9 @@ from pathlib import Path
 import pytest
 
 from lumos.errors import ConfigError
-from lumos.retrieval.index import (
-    DB_NAME,
-    MANIFEST_NAME,
-    SearchIndex,
-    bm25_scores,
-    build_index,
-    default_index,
-    fts_query,
-    open_index,
-    query_terms,
-)
+from lumos.retrieval.build import build_index
+from lumos.retrieval.fts import DB_NAME, MANIFEST_NAME, bm25_scores, fts_query, query_terms
+from lumos.retrieval.index import SearchIndex, default_index, open_index
 from lumos.retrieval.readers import detect_format, read_hotpotqa, read_jsonl, read_kilt, read_source
 from lumos.retrieval.types import Page, clip, split_paragraphs
 

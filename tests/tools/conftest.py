@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lumos.retrieval.index import SearchIndex, build_index
+from lumos.retrieval.build import build_index
+from lumos.retrieval.index import SearchIndex
 from lumos.retrieval.readers import read_jsonl
 
 FIXTURES = Path(__file__).parents[1] / "retrieval" / "fixtures"

@@ -28,7 +28,8 @@ x, y = sympy.symbols("x y")
 
 
 def results(program: str) -> dict[str, str]:
-    outcome = run_program(program)
+    # a generous time limit: these check answers, and a loaded machine can make a sympy solve take over 5 s
+    outcome = run_program(program, action_time_limit=60)
     assert outcome["error"] is None, outcome["error"]
     return outcome["results"]
 

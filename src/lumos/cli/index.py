@@ -36,7 +36,7 @@ def build(
     from rich.console import Console
 
     from lumos.errors import ConfigError
-    from lumos.retrieval.index import build_index
+    from lumos.retrieval.build import build_index
     from lumos.retrieval.readers import FORMATS, detect_format, ovos_version, read_source
 
     console = Console(stderr=True)

@@ -35,319 +35,19 @@ build time). It is written to a temporary sibling directory and renamed into pla
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import re
-import shutil
 import sqlite3
-import tempfile
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from lumos.errors import ConfigError
-from lumos.retrieval.types import Page, Paragraph, as_document
+from lumos.retrieval.build import build_index
+from lumos.retrieval.fts import DB_NAME, Manifest, build_command, fts_query, not_an_index
+from lumos.retrieval.types import Page, Paragraph
 
-FORMAT = "lumos-search-index"
-FORMAT_VERSION = 1
-DB_NAME = "index.sqlite"
-MANIFEST_NAME = "manifest.json"
-TITLE_WEIGHT = 2.0  # recall@5 on the FanOutQA sub-questions with weight 1, 2, 3: 0.953, 0.957, 0.950
-TOKENIZER = "porter unicode61"
 _CANDIDATES = 200  # how many hits each FTS5 table contributes before title and body scores are combined
-
-_WORD = re.compile(r"\w+", re.UNICODE)
-STOPWORDS = frozenset(
-    """a about after all also an and any are as at be been before being between both but by can could did
-    do does doing during each few for from further had has have having he her here hers him his how i if
-    in into is it its itself just me more most my no nor not of off on once only or other our out over
-    own same she should so some such than that the their them then there these they this those through
-    to too under until up very was we were what when where which while who whom whose why will with
-    would you your""".split()  # noqa: SIM905
-)
-
-
-def build_command(out: str | Path, source: str = "SOURCE", fmt: str = "FORMAT") -> str:
-    return f"lumos index build {source} --format {fmt} --out {out}"
-
-
-# ---------------------------------------------------------------------------------------------- query
-
-
-def query_terms(query: str) -> list[str]:
-    """The words of a query, lowercased, without stop words (all words if nothing else is left)."""
-    words = [w.lower() for w in _WORD.findall(query)]
-    content = [w for w in words if w not in STOPWORDS]
-    return list(dict.fromkeys(content or words))
-
-
-def fts_query(query: str) -> str | None:
-    """An FTS5 MATCH expression: any of the query's words (quoted, so no word is read as an operator)."""
-    terms = query_terms(query)
-    return " OR ".join(f'"{t}"' for t in terms) if terms else None
-
-
-def check_fts5(conn: sqlite3.Connection) -> None:
-    try:
-        conn.execute("CREATE VIRTUAL TABLE temp._lumos_probe USING fts5(x)")
-        conn.execute("DROP TABLE temp._lumos_probe")
-    except sqlite3.OperationalError as exc:
-        raise ConfigError(
-            f"this Python's SQLite ({sqlite3.sqlite_version}) has no FTS5 full-text search, which the search "
-            "index needs; use a Python build with FTS5 (the python.org and most Linux builds have it)"
-        ) from exc
-
-
-def bm25_scores(query: str, passages: Sequence[str]) -> list[float]:
-    """BM25 score of each passage for ``query`` (0 for passages without a query word), computed by FTS5 in
-    memory with the index's tokenizer. Higher is better."""
-    match = fts_query(query)
-    scores = [0.0] * len(passages)
-    if not passages or match is None:
-        return scores
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute(f"CREATE VIRTUAL TABLE p USING fts5(text, tokenize='{TOKENIZER}')")
-        conn.executemany("INSERT INTO p(rowid, text) VALUES (?, ?)", enumerate(passages))
-        for rowid, score in conn.execute("SELECT rowid, -bm25(p) FROM p WHERE p MATCH ?", (match,)):
-            scores[rowid] = float(score)
-    except sqlite3.OperationalError as exc:
-        if "no such module" in str(exc):
-            check_fts5(conn)
-        raise
-    finally:
-        conn.close()
-    return scores
-
-
-# ---------------------------------------------------------------------------------------------- build
-
-
-@dataclass
-class Manifest:
-    """What ``manifest.json`` of an index directory says."""
-
-    source: str
-    documents: int
-    paragraphs: int
-    built_at: str
-    build_seconds: float
-    format: str = FORMAT
-    version: int = FORMAT_VERSION
-    backend: str = "sqlite-fts5"
-    title_weight: float = TITLE_WEIGHT
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    @classmethod
-    def load(cls, directory: Path) -> Manifest:
-        path = directory / MANIFEST_NAME
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise _not_an_index(directory, f"it has no {MANIFEST_NAME}") from None
-        except (OSError, ValueError) as exc:
-            raise _not_an_index(directory, f"its {MANIFEST_NAME} cannot be read ({exc})") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
-            raise _not_an_index(directory, f"its {MANIFEST_NAME} is not a lumos search index manifest")
-        if data.get("version") != FORMAT_VERSION:
-            raise _not_an_index(
-                directory,
-                f"it has index format version {data.get('version')}; this lumos reads {FORMAT_VERSION}",
-            )
-        known = set(cls.__dataclass_fields__)
-        try:
-            return cls(**{k: v for k, v in data.items() if k in known})
-        except TypeError as exc:
-            raise _not_an_index(directory, f"its {MANIFEST_NAME} is incomplete ({exc})") from exc
-
-    def save(self, directory: Path) -> None:
-        (directory / MANIFEST_NAME).write_text(json.dumps(asdict(self), indent=2) + "\n", encoding="utf-8")
-
-
-def _not_an_index(directory: Path, why: str) -> ConfigError:
-    return ConfigError(
-        f"{directory} is not a usable search index: {why}. Build it again with: {build_command(directory)}"
-    )
-
-
-_SCHEMA = f"""
-CREATE TABLE pages (id INTEGER PRIMARY KEY, title TEXT NOT NULL, n_paragraphs INTEGER NOT NULL);
-CREATE TABLE paragraphs (id INTEGER PRIMARY KEY, page_id INTEGER NOT NULL, pos INTEGER NOT NULL, text TEXT NOT NULL);
-CREATE VIRTUAL TABLE title_fts USING fts5(title, content='', tokenize='{TOKENIZER}');
-CREATE VIRTUAL TABLE paragraph_fts USING fts5(text, content='', tokenize='{TOKENIZER}');
-"""
-_INDEXES = """
-CREATE INDEX pages_title ON pages(title COLLATE NOCASE);
-CREATE INDEX paragraphs_page ON paragraphs(page_id, pos);
-"""
-
-
-class IndexBuilder:
-    """Streams pages into a new index directory; use as a context manager.
-
-    Pages are inserted in transactions of ``batch_size`` pages, so memory stays flat whatever the corpus
-    size. The index is built in a temporary directory next to ``out`` and renamed to ``out`` when the
-    ``with`` block ends without an exception; on an exception nothing is left behind.
-
-    >>> with IndexBuilder(out, source="my.jsonl") as builder:      # doctest: +SKIP
-    ...     builder.add("Eiffel Tower", ["The Eiffel Tower is ...", "..."])
-    """
-
-    def __init__(
-        self,
-        out: str | Path,
-        *,
-        source: str,
-        overwrite: bool = False,
-        batch_size: int = 1000,
-        optimize: bool = True,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.out = Path(out)
-        self.source = source
-        self.overwrite = overwrite
-        self.batch_size = max(1, batch_size)
-        self.optimize = optimize
-        self.extra = dict(extra or {})
-        self.documents = 0
-        self.paragraphs = 0
-        self._pending: list[tuple[str, list[str]]] = []
-        self._tmp: Path | None = None
-        self._conn: sqlite3.Connection | None = None
-        self._started = 0.0
-
-    def __enter__(self) -> IndexBuilder:
-        if self.out.exists() and not self.overwrite:
-            raise ConfigError(f"{self.out} already exists; pass overwrite=True (--overwrite) to replace it")
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._tmp = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.building-", dir=self.out.parent))
-        self._conn = sqlite3.connect(self._tmp / DB_NAME)
-        check_fts5(self._conn)
-        self._conn.executescript(
-            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-65536;" + _SCHEMA
-        )
-        self._started = time.perf_counter()
-        return self
-
-    def add(self, title: str, paragraphs: Sequence[str]) -> None:
-        """Queue one page (skipped if it has no title or no paragraph); a full batch is written at once."""
-        title = " ".join(title.split())
-        paragraphs = [p for p in paragraphs if p.strip()]
-        if not title or not paragraphs:
-            return
-        self._pending.append((title, list(paragraphs)))
-        if len(self._pending) >= self.batch_size:
-            self._flush()
-
-    def add_documents(self, documents: Iterable[Mapping[str, Any] | Page]) -> None:
-        for doc in documents:
-            self.add(*as_document(doc))
-
-    def _flush(self) -> None:
-        if not self._pending:
-            return
-        assert self._conn is not None, "IndexBuilder is used outside its with block"
-        conn = self._conn
-        page_rows, title_rows, para_rows, para_fts_rows = [], [], [], []
-        next_para = self.paragraphs + 1
-        for title, paragraphs in self._pending:
-            self.documents += 1
-            page_id = self.documents
-            page_rows.append((page_id, title, len(paragraphs)))
-            title_rows.append((page_id, title))
-            for pos, text in enumerate(paragraphs):
-                para_rows.append((next_para, page_id, pos, text))
-                para_fts_rows.append((next_para, f"{title}\n{text}"))
-                next_para += 1
-        self.paragraphs = next_para - 1
-        with conn:
-            conn.executemany("INSERT INTO pages(id, title, n_paragraphs) VALUES (?, ?, ?)", page_rows)
-            conn.executemany("INSERT INTO title_fts(rowid, title) VALUES (?, ?)", title_rows)
-            conn.executemany("INSERT INTO paragraphs(id, page_id, pos, text) VALUES (?, ?, ?, ?)", para_rows)
-            conn.executemany("INSERT INTO paragraph_fts(rowid, text) VALUES (?, ?)", para_fts_rows)
-        self._pending.clear()
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        try:
-            if exc_type is None:
-                self._finish()
-        finally:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-            if self._tmp is not None and self._tmp.exists():
-                shutil.rmtree(self._tmp, ignore_errors=True)
-
-    def _finish(self) -> None:
-        assert self._conn is not None and self._tmp is not None
-        self._flush()
-        if self.documents == 0:
-            raise ConfigError(f"no documents with a title and text were read from {self.source}")
-        conn = self._conn
-        conn.executescript(_INDEXES)
-        if self.optimize:
-            conn.execute("INSERT INTO title_fts(title_fts) VALUES ('optimize')")
-            conn.execute("INSERT INTO paragraph_fts(paragraph_fts) VALUES ('optimize')")
-        conn.commit()
-        conn.close()
-        self._conn = None
-        manifest = Manifest(
-            source=self.source,
-            documents=self.documents,
-            paragraphs=self.paragraphs,
-            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            build_seconds=round(time.perf_counter() - self._started, 3),
-            extra=self.extra,
-        )
-        manifest.save(self._tmp)
-        _move_into_place(self._tmp, self.out, replace=self.overwrite)
-        self.manifest = manifest
-
-
-def _move_into_place(tmp: Path, out: Path, *, replace: bool) -> None:
-    """Rename the finished ``tmp`` directory to ``out`` (an existing ``out`` is swapped out first if
-    ``replace``). If another process put an index there first, ``FileExistsError`` is raised."""
-    old: Path | None = None
-    if out.exists() and replace:
-        old = out.with_name(f".{out.name}.old-{os.getpid()}-{time.monotonic_ns()}")
-        out.rename(old)
-    try:
-        os.rename(tmp, out)
-    except OSError as exc:
-        if old is not None:
-            old.rename(out)
-        raise FileExistsError(f"{out} appeared while the index was being built") from exc
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def build_index(
-    documents: Iterable[Mapping[str, Any] | Page],
-    out: str | Path,
-    *,
-    source: str,
-    overwrite: bool = False,
-    batch_size: int = 1000,
-    optimize: bool = True,
-    extra: Mapping[str, Any] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Manifest:
-    """Build an index at ``out`` from ``{"title", "text"}`` documents (any iterable: it is streamed).
-
-    ``progress`` is called with the number of documents read so far after every batch.
-    """
-    with IndexBuilder(
-        out, source=source, overwrite=overwrite, batch_size=batch_size, optimize=optimize, extra=extra
-    ) as builder:
-        for n, doc in enumerate(documents, 1):
-            builder.add(*as_document(doc))
-            if progress is not None and n % builder.batch_size == 0:
-                progress(n)
-    return builder.manifest
 
 
 # ---------------------------------------------------------------------------------------------- search
@@ -361,11 +61,11 @@ class SearchIndex:
         if not self.path.exists():
             raise ConfigError(f"no search index at {self.path}. Build one with: {build_command(self.path)}")
         if not self.path.is_dir():
-            raise _not_an_index(self.path, "it is not a directory")
+            raise not_an_index(self.path, "it is not a directory")
         self.manifest = Manifest.load(self.path)
         db = self.path / DB_NAME
         if not db.is_file():
-            raise _not_an_index(self.path, f"it has no {DB_NAME}")
+            raise not_an_index(self.path, f"it has no {DB_NAME}")
         self.title_weight = float(self.manifest.title_weight)
         self._lock = threading.Lock()
         try:
@@ -378,9 +78,9 @@ class SearchIndex:
                 "SELECT rowid FROM paragraph_fts WHERE paragraph_fts MATCH 'x' LIMIT 1"
             ).fetchall()
         except sqlite3.Error as exc:
-            raise _not_an_index(self.path, f"its {DB_NAME} is corrupt or incomplete ({exc})") from exc
+            raise not_an_index(self.path, f"its {DB_NAME} is corrupt or incomplete ({exc})") from exc
         if count != self.manifest.documents:
-            raise _not_an_index(
+            raise not_an_index(
                 self.path,
                 f"its manifest counts {self.manifest.documents} documents but the database has {count}",
             )
@@ -399,7 +99,7 @@ class SearchIndex:
             try:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
-                raise _not_an_index(self.path, f"a query failed ({exc})") from exc
+                raise not_an_index(self.path, f"a query failed ({exc})") from exc
 
     # ---------------------------------------------------------------------------------- lookups
 

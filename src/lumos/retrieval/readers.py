@@ -1,7 +1,7 @@
 """Streaming readers of Wikipedia-style page collections: each yields ``{"title": str, "text": [paragraphs]}``.
 
 Every reader is a generator that holds one record at a time, so a full dump streams into
-:func:`lumos.retrieval.index.build_index` without being loaded. Sources may be a file (plain, ``.bz2``,
+:func:`lumos.retrieval.build.build_index` without being loaded. Sources may be a file (plain, ``.bz2``,
 ``.gz`` or ``.xz``), a directory of such files (walked in name order: HotpotQA's ``AA/wiki_00.bz2`` layout),
 or a ``.tar``/``.tar.bz2`` archive of them (HotpotQA's abstracts dump as downloaded).
 

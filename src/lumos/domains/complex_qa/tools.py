@@ -186,7 +186,7 @@ class ParagraphRetrieve(Tool):
     def select_many(self, requests: Sequence[tuple[str, Sequence[Paragraph]]]) -> list[list[Paragraph]]:
         """:meth:`select` for many ``(query, paragraphs)`` requests, with one re-ranker call for all of them
         (:func:`rerank_many`)."""
-        from lumos.retrieval.index import bm25_scores
+        from lumos.retrieval.fts import bm25_scores
 
         lexical, orders, candidates = [], [], []
         for k, (query, paragraphs) in enumerate(requests):

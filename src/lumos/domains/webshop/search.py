@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 
 from lumos.domains.webshop.catalog import Product
-from lumos.retrieval.index import TOKENIZER, check_fts5, fts_query
+from lumos.retrieval.fts import TOKENIZER, check_fts5, fts_query
 
 SEARCH_RETURN_N = 50  # WebShop's engine returns the best 50
 TITLE_WEIGHT = 2.0

@@ -132,7 +132,7 @@ class _RankingTool(Tool):
     def rank(self, query: str, passages: Sequence[str]) -> list[tuple[int, float]]:
         """(passage index, score), best first (ties keep the passages' order)."""
         if self.ranker is None:
-            from lumos.retrieval.index import bm25_scores
+            from lumos.retrieval.fts import bm25_scores
 
             scores = bm25_scores(query, passages)
         else:
