@@ -5,19 +5,16 @@
 adapter can be laid over the base (``adapter=``), and :func:`load_shared_base` serves several adapters (a planner
 and a grounder) over one copy of the base weights.
 
-Importing this module does not import torch; constructing a model does.
+Loading the weights is :mod:`lumos.models.hf_loading`. Importing this module does not import torch;
+constructing a model does.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from lumos.errors import BackendError, ConfigError, require
@@ -29,35 +26,13 @@ from lumos.models.base import (
     apply_end_check,
     truncate_at_stop,
 )
-from lumos.models.default import DEFAULT_MODEL, is_default_name, resolve_default
+from lumos.models.default import DEFAULT_MODEL, is_default_name
+from lumos.models.hf_loading import LoadedWeights, check_options, load_weights
 from lumos.models.templates import pick_template, render_prompt
 
 logger = logging.getLogger(__name__)
 
 ChatTemplate = Literal["auto", "tulu", "native"]
-_TEMPLATES = ("auto", "tulu", "native")
-_DTYPES = {
-    "float32": "float32",
-    "fp32": "float32",
-    "bfloat16": "bfloat16",
-    "bf16": "bfloat16",
-    "float16": "float16",
-    "fp16": "float16",
-    "half": "float16",
-}
-_THREADS_SET = False
-
-
-@dataclass
-class _Core:
-    """Weights and tokenizer loaded once, shared by every :class:`HFModel` built over them."""
-
-    model: Any
-    tokenizer: Any
-    device: str
-    source: str
-    adapters: dict[str, str | None] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class HFModel(Model):
@@ -88,15 +63,15 @@ class HFModel(Model):
         batch_size: int = 16,
         max_prompt_tokens: int | None = None,
     ) -> None:
-        _check_options(chat_template, batch_size, max_prompt_tokens)
+        check_options(chat_template, batch_size, max_prompt_tokens)
         adapters: dict[str, str | None] = {"default": adapter} if adapter else {}
-        core = _load_core(model, adapters, device=device, dtype=dtype)
+        core = load_weights(model, adapters, device=device, dtype=dtype)
         self._setup(core, "default" if adapter else None, model, chat_template, batch_size, max_prompt_tokens)
 
     @classmethod
     def _from_core(
         cls,
-        core: _Core,
+        core: LoadedWeights,
         adapter_name: str | None,
         model: str,
         chat_template: str,
@@ -109,14 +84,14 @@ class HFModel(Model):
 
     def _setup(
         self,
-        core: _Core,
+        core: LoadedWeights,
         adapter_name: str | None,
         model: str,
         chat_template: str,
         batch_size: int,
         max_prompt_tokens: int | None,
     ) -> None:
-        self._core: _Core | None = core
+        self._core: LoadedWeights | None = core
         self._adapter_name = adapter_name
         adapter_path = core.adapters.get(adapter_name) if adapter_name else None
         base_name = DEFAULT_MODEL if is_default_name(model) else model
@@ -190,7 +165,7 @@ class HFModel(Model):
         return [g for g in results if g is not None]
 
     def _generate_batch(
-        self, core: _Core, batch: list[list[int]], params: GenerationParams
+        self, core: LoadedWeights, batch: list[list[int]], params: GenerationParams
     ) -> list[Generation]:
         torch = require("torch", extra="hf")
         transformers = require("transformers", extra="hf")
@@ -269,7 +244,7 @@ class HFModel(Model):
             seconds=seconds,
         )
 
-    def _adapter_context(self, core: _Core) -> AbstractContextManager[Any]:
+    def _adapter_context(self, core: LoadedWeights) -> AbstractContextManager[Any]:
         if not core.adapters:
             return nullcontext()
         if self._adapter_name is None:  # the bare base, served from the adapter-wrapped model
@@ -277,7 +252,7 @@ class HFModel(Model):
         core.model.set_adapter(self._adapter_name)
         return nullcontext()
 
-    def _require_core(self) -> _Core:
+    def _require_core(self) -> LoadedWeights:
         if self._core is None:
             raise BackendError(f"{self.name}: the model was closed")
         return self._core
@@ -313,151 +288,17 @@ def load_shared_base(
     """
     if not adapters:
         raise ConfigError("load_shared_base needs at least one adapter, e.g. {'planner': 'path/to/lora'}")
-    _check_options(chat_template, batch_size, max_prompt_tokens)
+    check_options(chat_template, batch_size, max_prompt_tokens)
     named = {role: path for role, path in adapters.items() if path}
     if not named:
         raise ConfigError("load_shared_base: every adapter path is empty; use HFModel for the bare base")
-    core = _load_core(model, dict(adapters), device=device, dtype=dtype)
+    core = load_weights(model, dict(adapters), device=device, dtype=dtype)
     return {
         role: HFModel._from_core(
             core, role if path else None, model, chat_template, batch_size, max_prompt_tokens
         )
         for role, path in adapters.items()
     }
-
-
-# -- loading ------------------------------------------------------------------------------------------------
-
-
-def _check_options(chat_template: str, batch_size: int, max_prompt_tokens: int | None) -> None:
-    if chat_template not in _TEMPLATES:
-        raise ConfigError(f"chat_template must be one of {', '.join(_TEMPLATES)}, not {chat_template!r}")
-    if batch_size < 1:
-        raise ConfigError(f"batch_size must be at least 1, not {batch_size}")
-    if max_prompt_tokens is not None and max_prompt_tokens < 1:
-        raise ConfigError(f"max_prompt_tokens must be at least 1, not {max_prompt_tokens}")
-
-
-def _hub_offline() -> bool:
-    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"):
-        if os.environ.get(var, "").strip().lower() in {"1", "true", "yes", "on"}:
-            return True
-    return False
-
-
-def _set_threads(torch: Any) -> None:
-    """Use every CPU this process may run on, unless ``LUMOS_NUM_THREADS`` or ``OMP_NUM_THREADS`` says otherwise."""
-    global _THREADS_SET
-    if _THREADS_SET:
-        return
-    wanted = os.environ.get("LUMOS_NUM_THREADS", "").strip()
-    if not wanted and os.environ.get("OMP_NUM_THREADS"):
-        _THREADS_SET = True
-        return  # the user (or a launcher) already chose; torch honours it
-    try:
-        cpus = int(wanted) if wanted else len(os.sched_getaffinity(0))
-    except ValueError as exc:
-        raise ConfigError(f"LUMOS_NUM_THREADS must be a whole number, not {wanted!r}") from exc
-    except AttributeError:  # pragma: no cover - macOS, Windows have no sched_getaffinity
-        cpus = os.cpu_count() or 1
-    if cpus >= 1 and torch.get_num_threads() != cpus:
-        torch.set_num_threads(cpus)
-    _THREADS_SET = True
-
-
-def _torch_dtype(torch: Any, dtype: str, device: str) -> Any:
-    key = dtype.strip().lower()
-    if key == "auto":
-        if device.startswith("cuda"):
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        return torch.float32
-    if key not in _DTYPES:
-        raise ConfigError(f"unknown dtype {dtype!r}; use 'auto' or one of {', '.join(sorted(_DTYPES))}")
-    return getattr(torch, _DTYPES[key])
-
-
-def _resolve_source(model: str) -> tuple[str, bool]:
-    """(what to pass to from_pretrained, whether it is a local folder)."""
-    if is_default_name(model):
-        return str(resolve_default()), True
-    path = Path(model).expanduser()
-    if path.is_dir():
-        return str(path), True
-    if path.exists():
-        raise ConfigError(f"model {model!r} is a file, not a model folder (config.json, weights, tokenizer)")
-    if model.startswith((".", "/", "~")) or model.count("/") > 1 or "\\" in model:
-        raise ConfigError(f"model folder {model!r} does not exist")
-    return model, False
-
-
-def _hub_error(what: str, name: str, exc: BaseException) -> ConfigError:
-    offline = _hub_offline()
-    why = (
-        "offline mode is on (HF_HUB_OFFLINE) and it is not in the local Hugging Face cache"
-        if offline
-        else str(exc)
-    )
-    return ConfigError(
-        f"Could not load {what} {name!r} from the Hugging Face Hub: {why}. "
-        f"Download it while online (e.g. `hf download {name}`) so it is in the Hugging Face cache, "
-        f"or pass the path of a local folder instead."
-    )
-
-
-def _load_core(model: str, adapters: dict[str, str | None], *, device: str | None, dtype: str) -> _Core:
-    torch = require("torch", extra="hf", purpose="the hf backend")
-    transformers = require("transformers", extra="hf", purpose="the hf backend")
-    _set_threads(torch)
-    transformers.utils.logging.disable_progress_bar()  # a weights bar on every load is noise in `lumos run`
-    source, local = _resolve_source(model)
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    torch_dtype = _torch_dtype(torch, dtype, device)
-    offline = _hub_offline() and not local
-    started = time.perf_counter()
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(source, local_files_only=offline)
-        net = transformers.AutoModelForCausalLM.from_pretrained(
-            source, dtype=torch_dtype, local_files_only=offline
-        )
-    except (KeyboardInterrupt, MemoryError):
-        raise
-    except Exception as exc:
-        if local:
-            raise ConfigError(f"could not load the model folder {source!r}: {exc}") from exc
-        raise _hub_error("model", model, exc) from exc
-    tokenizer.padding_side = "left"
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
-    net = net.to(device).eval()
-    named = {name: path for name, path in adapters.items() if path}
-    if named:
-        net = _attach_adapters(net, named)
-    logger.info("loaded %s on %s in %.2f s", model, device, time.perf_counter() - started)
-    return _Core(model=net, tokenizer=tokenizer, device=device, source=source, adapters=dict(adapters))
-
-
-def _attach_adapters(net: Any, adapters: dict[str, str]) -> Any:
-    peft = require("peft", extra="train", purpose="LoRA adapters")
-    offline = _hub_offline()
-    wrapped = None
-    for name, path in adapters.items():
-        local = Path(path).expanduser().is_dir()
-        where = str(Path(path).expanduser()) if local else path
-        try:
-            if wrapped is None:
-                wrapped = peft.PeftModel.from_pretrained(
-                    net, where, adapter_name=name, local_files_only=offline and not local
-                )
-            else:
-                wrapped.load_adapter(where, adapter_name=name, local_files_only=offline and not local)
-        except (KeyboardInterrupt, MemoryError):
-            raise
-        except Exception as exc:
-            if local:
-                raise ConfigError(f"could not load the LoRA adapter folder {where!r}: {exc}") from exc
-            raise _hub_error("LoRA adapter", path, exc) from exc
-    assert wrapped is not None
-    return wrapped.eval()
 
 
 def _pad_id(tok: Any) -> int:
@@ -467,7 +308,7 @@ def _pad_id(tok: Any) -> int:
     return int(pad)
 
 
-def _eos_ids(core: _Core) -> list[int]:
+def _eos_ids(core: LoadedWeights) -> list[int]:
     ids: list[int] = []
     configured = getattr(getattr(core.model, "generation_config", None), "eos_token_id", None)
     for value in (configured, core.tokenizer.eos_token_id):
