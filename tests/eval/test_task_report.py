@@ -60,3 +60,22 @@ def test_graded_scores_get_bootstrap_intervals_and_sign_tests(tmp_path):
     assert "| all (1 tasks) | lumos | 6 | 3 | 0 | +0.133 | 0.25 |" in text
     assert "higher score here | higher score in flat | difference (score) | p (exact sign test)" in text
     assert "| all (1 tasks) | lumos | 6 | 0 | 0 | +0.0 | 1 |" in text  # success: both 1 of 6
+
+
+def test_speed_table_counts_an_environment_runs_records(tmp_path):
+    from lumos.eval.report import load_runs, speed_table
+
+    d = tmp_path / "env"
+    d.mkdir()
+    # an environment benchmark's own metrics: no token totals, no stop reasons
+    (d / "metrics.json").write_text(json.dumps({"benchmark": "scienceworld", "method": "direct-iterative", "n": 2}))
+    rows = [
+        {"id": "a", "prompt_tokens": 300, "completion_tokens": 20, "stop_reason": "round_limit"},
+        {"id": "b", "prompt_tokens": 100, "completion_tokens": 10, "stop_reason": "completed"},
+    ]
+    (d / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    row = speed_table(load_runs([d])).splitlines()[2]
+    assert row == "| scienceworld | direct-iterative | 2 | - | - | 200 | 15 | - | completed 1, round_limit 1 |"
+    # a run with neither totals nor records shows '-', not 0 tokens
+    (d / "predictions.jsonl").unlink()
+    assert "| - | - | - | - | - |" in speed_table(load_runs([d]))

@@ -21,8 +21,30 @@ def load_runs(run_dirs: Sequence[Path]) -> list[dict[str, Any]]:
         missing = [key for key in ("benchmark", "method") if not isinstance(metrics.get(key), str)]
         if missing:
             raise ConfigError(f"{path} has no {' or '.join(missing)}: is it a `lumos eval` run's metrics.json?")
-        runs.append(metrics)
+        runs.append(_with_record_totals(metrics, d / "predictions.jsonl"))
     return runs
+
+
+def _with_record_totals(metrics: dict[str, Any], predictions: Path) -> dict[str, Any]:
+    """Token totals, stop reasons and failures counted from the run's records where its metrics lack them
+    (an environment benchmark's runner writes its own metrics)."""
+    if "tokens" in metrics or not predictions.is_file():
+        return metrics
+    from collections import Counter
+
+    from lumos.records import read_jsonl, skip_with_note
+
+    records = list(read_jsonl(predictions, "a run's predictions", on_bad=skip_with_note))
+    return {
+        **metrics,
+        "tokens": {
+            "prompt": sum(int(r.get("prompt_tokens") or 0) for r in records),
+            "completion": sum(int(r.get("completion_tokens") or 0) for r in records),
+        },
+        "stop_reasons": metrics.get("stop_reasons")
+        or dict(Counter(r["stop_reason"] for r in records if r.get("stop_reason"))),
+        "failures": metrics.get("failures") or dict(Counter(r["error_kind"] for r in records if r.get("error_kind"))),
+    }
 
 
 def run_label(run: dict[str, Any]) -> str:
@@ -73,15 +95,19 @@ def speed_table(runs: Sequence[dict[str, Any]]) -> str:
         n = max(1, r["n"])
         speed = r.get("examples_per_second")
         share = r.get("outside_model_share")
-        tokens = r.get("tokens", {})
+        tokens = r.get("tokens")
         failures = ", ".join(f"{k} {v}" for k, v in sorted(r.get("failures", {}).items())) or "-"
         stops = ", ".join(f"{k} {v}" for k, v in sorted(r.get("stop_reasons", {}).items())) or "-"
         lines.append(
             f"| {r['benchmark']} | {run_label(r)} | {r['n']} | {speed if speed is not None else '-'} | "
-            f"{f'{100 * share:.2f}%' if share is not None else '-'} | {tokens.get('prompt', 0) / n:.0f} | "
-            f"{tokens.get('completion', 0) / n:.0f} | {failures} | {stops} |"
+            f"{f'{100 * share:.2f}%' if share is not None else '-'} | {_per(tokens, 'prompt', n)} | "
+            f"{_per(tokens, 'completion', n)} | {failures} | {stops} |"
         )
     return "\n".join(lines) + "\n"
+
+
+def _per(tokens: dict[str, int] | None, kind: str, n: int) -> str:
+    return f"{tokens.get(kind, 0) / n:.0f}" if tokens is not None else "-"
 
 
 def time_table(runs: Sequence[dict[str, Any]]) -> str:
