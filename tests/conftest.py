@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,3 +33,20 @@ def ray_local() -> Iterator[Any]:
         yield ray
     finally:
         ray.shutdown()
+
+
+@pytest.fixture
+def flat_shipping_domain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A registered environment domain whose package ships a trained flat model
+    (``adapters/direct-iterative``); its name."""
+    from lumos.domain import Domain, domains
+
+    adapter = tmp_path / "flat_default_pkg" / "adapters" / "direct-iterative"
+    adapter.mkdir(parents=True)
+    (adapter / "adapter_config.json").write_text("{}")
+    (tmp_path / "flat_default_pkg" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    domain = Domain(name="flat_default", tools={"Echo": "x:Echo"}, package="flat_default_pkg", environment="x:open")
+    domains.register(domain.name, domain)
+    yield domain.name
+    domains.unregister(domain.name)

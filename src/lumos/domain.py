@@ -8,7 +8,10 @@ listing domains stays light. Data lies beside the domain's package:
 * ``examples.yaml``: in-context demonstrations (annotations in the unified format),
 * ``benchmarks.yaml``: ``lumos eval`` benchmarks (fields of :class:`lumos.eval.benchmarks.Benchmark`),
 * ``styles.yaml``: prompt text by style name (``lumos``, ``reference``...) and field, merged into those
-  styles (e.g. the grounder's tool list of the ``reference`` style).
+  styles (e.g. the grounder's tool list of the ``reference`` style),
+* ``adapters/``: trained modules of the embedded model that ship with the domain (PEFT LoRA folders):
+  ``plan-FORMULATION`` and ``ground-FORMULATION`` for the Lumos agent, ``direct-iterative`` for the flat one
+  (which an environment domain may make its default agent: ``default_agent="flat"``).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ from lumos.registry import Registry, load_attr
 ENTRY_POINT_GROUP = "lumos.domains"
 DEFAULT_DOMAIN = "maths"
 """The domain of `lumos run`, `lumos exec` and `AgentConfig` when none is named."""
+AGENTS = ("lumos", "flat")
+"""The agents ``lumos run`` builds: ``lumos`` (planner + grounder) and ``flat`` (one model writes each next
+action on an environment's pages: :class:`lumos.agent.flat.FlatAgent`)."""
+FLAT_ADAPTER = "direct-iterative"
+"""The folder under ``adapters/`` of a domain's trained flat model (named after its ``lumos eval`` method)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +61,10 @@ class Domain:
     """``"module:attr"`` of ``options(index=..., qa_model=...) -> dict``: loaded-once resources for the tools."""
     make_agent: str | None = None
     """``"module:attr"`` building the agent itself (``(planner, grounder, config, style, tool_options)``)."""
+    default_agent: str = "lumos"
+    """The agent ``lumos run`` builds unless told (``--agent``): ``lumos`` (planner + grounder) or ``flat`` (one
+    model writes each next action; a domain with an ``environment`` only, shipping its trained flat model in
+    ``adapters/direct-iterative``)."""
     hooks: Mapping[str, str] = field(default_factory=dict)
     """Hooks by name: ``final_answer`` (``(trajectory, executor, question) -> str | None``), the answer of
     Lumos-I's ``final_qa`` setting; ``training_filter`` (``(annotation) -> str | None``), why ``lumos data
@@ -79,6 +91,15 @@ class Domain:
             raise ConfigError(f"domain name {self.name!r} must be an identifier")
         if not self.tools:
             raise ConfigError(f"domain {self.name!r} has no tools")
+        if self.default_agent not in AGENTS:
+            raise ConfigError(
+                f"domain {self.name!r}: default_agent {self.default_agent!r} is not one of: {', '.join(AGENTS)}"
+            )
+        if self.default_agent == "flat" and not self.environment:
+            raise ConfigError(
+                f"domain {self.name!r}: default_agent 'flat' needs an environment (the flat agent acts on its "
+                "pages); give the domain one or use default_agent='lumos'"
+            )
 
     # ----------------------------------------------------------------------------------- data files
 
@@ -108,13 +129,20 @@ class Domain:
         """The trained planner and grounder that ship in the domain's package (``adapters/plan-FORMULATION``
         and ``adapters/ground-FORMULATION``, each a PEFT LoRA folder): the embedded model's default modules for
         this domain. None where the package ships none (the base model is then driven few-shot)."""
+        plan, ground = self._shipped(f"plan-{formulation}"), self._shipped(f"ground-{formulation}")
+        return (plan, ground) if plan and ground else None
+
+    def shipped_flat_adapter(self) -> str | None:
+        """The trained flat model that ships in the domain's package (``adapters/direct-iterative``, a PEFT
+        LoRA folder): the embedded model's adapter for the flat agent. None where the package ships none."""
+        return self._shipped(FLAT_ADAPTER)
+
+    def _shipped(self, folder: str) -> str | None:
+        """``adapters/FOLDER`` of the package where it holds an adapter (``adapter_config.json``)."""
         if not self.package:
             return None
-        root = resources.files(self.package).joinpath("adapters")
-        plan, ground = root.joinpath(f"plan-{formulation}"), root.joinpath(f"ground-{formulation}")
-        if plan.joinpath("adapter_config.json").is_file() and ground.joinpath("adapter_config.json").is_file():
-            return str(plan), str(ground)
-        return None
+        path = resources.files(self.package).joinpath("adapters").joinpath(folder)
+        return str(path) if path.joinpath("adapter_config.json").is_file() else None
 
     # ---------------------------------------------------------------------------------------- hooks
 

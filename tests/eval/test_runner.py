@@ -242,6 +242,12 @@ def test_a_setting_newer_than_the_run_is_compared_with_how_the_run_behaved(tmp_p
     check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "draft_tokens": 0})
     with pytest.raises(ConfigError, match=r"draft_tokens was not recorded .*now 3.*LUMOS_DRAFT_TOKENS=0"):
         check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "draft_tokens": 3})
+    # a run of the bare base's direct-iterative is not resumed with the flat adapter its domain now ships
+    check_same_run(tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "shipped_flat_adapter": None})
+    with pytest.raises(ConfigError, match=r"shipped_flat_adapter was not recorded .*None.*now 'sw/direct-iterative'"):
+        check_same_run(
+            tmp_path, {"method": "lumos-iterative", "agent": {"max_rounds": 15}, "shipped_flat_adapter": "sw/direct-iterative"}
+        )
 
 
 def test_how_tasks_are_scheduled_is_not_a_run_identity(tmp_path):

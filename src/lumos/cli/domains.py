@@ -24,6 +24,7 @@ def command(
                 "tools": list(d.tools),
                 "benchmarks": list(d.benchmark_specs),
                 "environment": d.environment_help if d.environment else "",
+                "default_agent": d.default_agent,
                 "install": d.install,
                 "from": str(domains.target(name)) if isinstance(domains.target(name), str) else d.package,
             }
@@ -38,5 +39,7 @@ def command(
             print(f"  benchmarks: {', '.join(row['benchmarks'])}")
         if row["environment"]:
             print(f"  environment: {row['environment']}")
+        if row["default_agent"] == "flat":
+            print("  default agent: flat (one model writes each next action; --agent lumos: planner + grounder)")
         if row["install"]:
             print(f"  install: {row['install']}")

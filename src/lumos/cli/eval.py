@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from lumos.cli.options import (
+    AdapterOption,
     BackendOption,
     BaseUrlOption,
     ConfigOption,
@@ -22,6 +23,7 @@ from lumos.cli.options import (
     IndexOption,
     MaxRoundsOption,
     ModelOption,
+    ModelSetup,
     PlanAdapterOption,
     PlanModelOption,
     QABackendOption,
@@ -54,9 +56,7 @@ def command(
     ground_model: GroundModelOption = None,
     plan_adapter: PlanAdapterOption = None,
     ground_adapter: GroundAdapterOption = None,
-    adapter: Annotated[
-        Optional[str], typer.Option(help="LoRA adapter of the single model of direct, cot, integrated")
-    ] = None,
+    adapter: AdapterOption = None,
     trained: TrainedOption = True,
     base_url: BaseUrlOption = None,
     ground_base_url: GroundBaseUrlOption = None,
@@ -102,7 +102,6 @@ def command(
     from lumos.agent.agent import check_bounds
     from lumos.cli.common import MAX_EPISODES, MAX_LIMIT
     from lumos.cli.options import (
-        ModelSetup,
         QAModelOptions,
         agent_config,
         apply_unsafe_code,
@@ -110,7 +109,6 @@ def command(
         close_models,
         load_config_file,
         load_setup,
-        resolve_models,
         tool_options_for,
     )
     from lumos.cli.remote import EvalMethodRecipe, ray_plan
@@ -156,23 +154,16 @@ def command(
     )
     console = plain_console()
     setups = {
-        name: (
-            resolve_models(
-                backend,
-                model,
-                plan_model,
-                ground_model,
-                plan_adapter,
-                ground_adapter,
-                base_url,
-                domain=bench.domain,
-                formulation=name.split("-", 1)[1],
-                use_shipped=trained,
-            )
-            if name.startswith("lumos-")
-            else resolve_models(
-                backend, model, None, None, adapter, adapter, base_url, domain=bench.domain, use_shipped=False
-            )
+        name: method_models(
+            name,
+            backend,
+            model,
+            base_url,
+            plan=(plan_model, plan_adapter),
+            ground=(ground_model, ground_adapter),
+            adapter=adapter,
+            domain=bench.domain,
+            trained=trained,
         )
         for name in methods
     }
@@ -203,7 +194,8 @@ def command(
                 "batch_size": batch_size,
             },
         )
-        setup = label or _label(model, plan_model, plan_adapter, adapter, untrained, name)
+        shipped_flat = key.ground_adapter if name == "direct-iterative" and not (model or adapter) else None
+        setup = label or _label(model, plan_model, plan_adapter, adapter, untrained, name, shipped_flat)
         if not label and eval_protocol.name != "lumos":
             setup += f", {eval_protocol.name} protocol"
         run_dir = out if len(methods) == 1 else out / f"{bench.name}-{name}"
@@ -219,6 +211,7 @@ def command(
             "plan_adapter": plan_adapter,
             "ground_adapter": ground_adapter,
             "adapter": adapter,
+            "shipped_flat_adapter": shipped_name(shipped_flat) if shipped_flat else None,
             "trained": trained,
             "data": str(data) if data else None,
             "limit": limit,
@@ -305,6 +298,40 @@ def command(
     echo("see every trajectory: lumos view " + " ".join(shlex.quote(str(d)) for d in run_dirs) + " --open")
 
 
+def method_models(
+    method: str,
+    backend: str,
+    model: str | None,
+    base_url: str | None,
+    *,
+    plan: tuple[str | None, str | None],
+    ground: tuple[str | None, str | None],
+    adapter: str | None,
+    domain: str,
+    trained: bool,
+) -> ModelSetup:
+    """The models of ``method``: Lumos's planner and grounder (``plan`` and ``ground``: model, adapter; the
+    domain's shipped modules by default), the flat agent's one model (``direct-iterative``: the domain's shipped
+    flat adapter by default), or the bare one model of direct, cot and integrated (with ``adapter``)."""
+    from lumos.cli.options import resolve_flat_model, resolve_models
+
+    if method.startswith("lumos-"):
+        (plan_model, plan_adapter), (ground_model, ground_adapter) = plan, ground
+        return resolve_models(
+            backend, model, plan_model, ground_model, plan_adapter, ground_adapter, base_url,
+            domain=domain, formulation=method.split("-", 1)[1], use_shipped=trained,
+        )
+    if method == "direct-iterative":
+        return resolve_flat_model(backend, model, adapter, base_url, domain=domain, use_shipped=trained)
+    return resolve_models(backend, model, None, None, adapter, adapter, base_url, domain=domain, use_shipped=False)
+
+
+def shipped_name(adapter: str) -> str:
+    """``DOMAIN/FOLDER`` of an adapter shipped in a domain's package (``.../DOMAIN/adapters/FOLDER``)."""
+    path = Path(adapter)
+    return f"{path.parent.parent.name}/{path.name}"
+
+
 def _label(
     model: str | None,
     plan_model: str | None,
@@ -312,11 +339,14 @@ def _label(
     adapter: str | None,
     untrained: bool,
     method: str,
+    shipped_flat: str | None = None,
 ) -> str:
     if model or plan_model:
         return str(model or plan_model)
     if untrained:
         return "base few-shot"
+    if shipped_flat:
+        return f"shipped adapter {shipped_name(shipped_flat)}"
     if method.startswith("lumos-"):
         return "trained" if plan_adapter is None else f"adapters {Path(plan_adapter).parent.name}"
     return f"adapter {Path(adapter).parent.name}" if adapter else "base few-shot"

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from lumos.agent.agent import Agent, AgentConfig
-from lumos.domain import DEFAULT_DOMAIN, get_domain
+from lumos.domain import AGENTS, DEFAULT_DOMAIN, get_domain
 from lumos.errors import ConfigError
 from lumos.models.base import Model
 from lumos.prompts.modules import PromptStyle, pick_style
@@ -41,6 +41,13 @@ PlanAdapterOption = Annotated[
 GroundAdapterOption = Annotated[
     Optional[str], typer.Option(help="LoRA adapter for grounding (PEFT folder; llamacpp also GGUF)")
 ]
+AdapterOption = Annotated[
+    Optional[str],
+    typer.Option(
+        help="LoRA adapter of the one model of the flat agent (run --agent flat, eval direct-iterative) and of "
+        "eval's direct, cot, integrated (PEFT folder; llamacpp also GGUF)"
+    ),
+]
 EnvOption = Annotated[
     Optional[list[str]],
     typer.Option(
@@ -54,8 +61,8 @@ BaseUrlOption = Annotated[
 ]
 TrainedOption = Annotated[
     bool,
-    typer.Option(help="Lumos modules: use the trained adapters shipped with lumos (--no-trained: the base model, "
-                 "few-shot)"),
+    typer.Option(help="use the trained adapters the domain ships (Lumos modules; the flat agent's model) "
+                 "(--no-trained: the base model, few-shot)"),
 ]
 ExamplesOption = Annotated[
     Optional[int],
@@ -187,6 +194,25 @@ def resolve_models(
     return ModelSetup(backend, plan_name, ground_name, plan_adapter, ground_adapter, base_url, untrained)
 
 
+def resolve_flat_model(
+    backend: str,
+    model: str | None,
+    adapter: str | None,
+    base_url: str | None,
+    *,
+    domain: str = DEFAULT_DOMAIN,
+    use_shipped: bool = True,
+) -> ModelSetup:
+    """The one model of the flat agent (both modules of the setup): ``model`` with ``adapter``; for the
+    embedded model with no adapter given, the domain's shipped flat adapter (``use_shipped=False``: the bare
+    base, which ``untrained`` then says)."""
+    setup = resolve_models(backend, model, None, None, adapter, adapter, base_url, domain=domain, use_shipped=False)
+    shipped = get_domain(domain).shipped_flat_adapter() if use_shipped and setup.untrained else None
+    if shipped is None:
+        return setup
+    return replace(setup, plan_adapter=shipped, ground_adapter=shipped, untrained=False)
+
+
 def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
     """Load the planner and grounder of ``setup`` (one model when both are the same).
 
@@ -218,6 +244,8 @@ def load_setup(setup: ModelSetup, parallel: int = 32) -> tuple[Model, Model]:
         if plan_adapter or ground_adapter:
             kwargs = {"keep_conversations": keep, "n_ctx": 2048, "batch_size": keep}
             planner = load_model(backend, plan_name, lora=plan_adapter, **kwargs)
+            if (ground_name, ground_adapter) == (plan_name, plan_adapter):  # one model (the flat agent's)
+                return planner, planner
             grounder = load_model(backend, ground_name, lora=ground_adapter, **kwargs)
             return planner, grounder
         # one model serves planner, grounder (and the QA tool): a conversation of each per task
@@ -268,7 +296,11 @@ def build_agent(
     style: str | None = None,
     qa: QAModelOptions | None = None,
     ground_base_url: str | None = None,
+    agent: str | None = None,
+    adapter: str | None = None,
 ) -> Agent:
+    """The agent of ``lumos run``: Lumos's planner and grounder, or the flat agent (``agent``, see
+    :func:`choose_agent`)."""
     file_values = load_config_file(config_file)
     domain = overrides.get("domain") or file_values.get("domain", DEFAULT_DOMAIN)
     formulation = overrides.get("formulation") or file_values.get("formulation", "iterative")
@@ -276,6 +308,17 @@ def build_agent(
     plan_model = plan_model or file_values.get("plan_model")
     ground_model = ground_model or file_values.get("ground_model")
     prompt_style = choose_style(style or file_values.get("style"), prompts_file, [model, plan_model, ground_model])
+    lumos_options = {
+        "--formulation": overrides.get("formulation"),
+        "--plan-model": plan_model,
+        "--ground-model": ground_model,
+        "--plan-adapter": plan_adapter,
+        "--ground-adapter": ground_adapter,
+    }
+    lumos_named = [name for name, value in lumos_options.items() if value]
+    if choose_agent(agent, domain, adapter_named=bool(adapter), lumos_named=lumos_named) == "flat":
+        flat = resolve_flat_model(backend, model, adapter, base_url, domain=domain, use_shipped=use_shipped)
+        return build_flat_agent(flat, file_values, overrides, prompt_style, index=index, parallel=parallel, qa=qa)
     setup = resolve_models(
         backend,
         model,
@@ -298,9 +341,59 @@ def build_agent(
     tool_options = tool_options_for(config.domain, index, qa_model)
     make_agent = get_domain(config.domain).load("make_agent")
     if make_agent is not None:  # a domain that builds its agent itself (e.g. one that stops when the page ends)
-        agent: Agent = make_agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
-        return agent
+        built: Agent = make_agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
+        return built
     return Agent(planner, grounder, config, style=prompt_style, tool_options=tool_options)
+
+
+def choose_agent(agent: str | None, domain: str, *, adapter_named: bool, lumos_named: list[str]) -> str:
+    """``--agent`` (lumos or flat); without it, the agent whose modules were named (``--adapter``: flat;
+    ``lumos_named``, e.g. ``--formulation`` or ``--plan-adapter``: lumos), else the domain's ``default_agent``."""
+    if agent is not None and agent not in AGENTS:
+        raise ConfigError(f"--agent {agent!r}: choose one of {', '.join(AGENTS)}")
+    if agent is None and adapter_named and lumos_named:
+        raise ConfigError(
+            f"--adapter is the flat agent's and {', '.join(lumos_named)} Lumos modules': name one agent's "
+            "(--agent lumos or --agent flat)"
+        )
+    chosen = agent or ("flat" if adapter_named else "lumos" if lumos_named else get_domain(domain).default_agent)
+    if chosen == "flat" and lumos_named:
+        raise ConfigError(
+            f"{', '.join(lumos_named)}: Lumos modules, which the flat agent does not use; give --model and "
+            "--adapter for the flat agent, or --agent lumos"
+        )
+    if chosen == "lumos" and adapter_named:
+        raise ConfigError(
+            "--adapter is the flat agent's (--agent flat); Lumos modules take --plan-adapter and --ground-adapter"
+        )
+    if chosen == "flat" and not get_domain(domain).environment:
+        raise ConfigError(
+            f"the flat agent acts on an environment, and domain {domain!r} has none: use --agent lumos, or a "
+            "domain with an environment (`lumos domains`)"
+        )
+    return chosen
+
+
+def build_flat_agent(
+    setup: ModelSetup,
+    file_values: dict[str, Any],
+    overrides: dict[str, Any],
+    style: PromptStyle,
+    *,
+    index: Path | None = None,
+    parallel: int = 32,
+    qa: QAModelOptions | None = None,
+) -> Agent:
+    """The flat agent (:class:`~lumos.agent.flat.FlatAgent`) over the one model of ``setup``
+    (:func:`resolve_flat_model`). Its prompt holds no demonstrations, so the bare embedded base is refused."""
+    from lumos.agent.flat import FlatAgent
+
+    if setup.untrained:
+        raise ConfigError("the flat agent needs a trained adapter: pass --adapter PATH, or --agent lumos")
+    _, model = load_setup(replace(setup, template=style.template), parallel)
+    config = agent_config(file_values, overrides)
+    qa_model = (qa or QAModelOptions()).load(setup.backend, setup.base_url) or model
+    return FlatAgent(model, config, style=style, tool_options=tool_options_for(config.domain, index, qa_model))
 
 
 def choose_style(

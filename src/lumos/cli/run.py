@@ -12,6 +12,7 @@ import typer
 
 from lumos.cli.options import (
     DEFAULT_DOMAIN,
+    AdapterOption,
     BackendOption,
     BaseUrlOption,
     ConfigOption,
@@ -52,6 +53,14 @@ def command(
     domain: Annotated[
         Optional[str], typer.Option(help=f"task domain: its tools, prompts and environment (default: {DEFAULT_DOMAIN})")
     ] = None,
+    agent_kind: Annotated[
+        Optional[str],
+        typer.Option(
+            "--agent",
+            help="which agent runs the task: lumos (planner + grounder, see --formulation) or flat (one model "
+            "writes each next action; environment domains); default: the domain's default_agent"
+        ),
+    ] = None,
     formulation: Annotated[
         Optional[str], typer.Option(help="iterative (Lumos-I) or onetime (Lumos-O)")
     ] = None,
@@ -61,6 +70,7 @@ def command(
     ground_model: GroundModelOption = None,
     plan_adapter: PlanAdapterOption = None,
     ground_adapter: GroundAdapterOption = None,
+    adapter: AdapterOption = None,
     base_url: BaseUrlOption = None,
     ground_base_url: GroundBaseUrlOption = None,
     trained: TrainedOption = True,
@@ -147,6 +157,8 @@ def command(
             style=style,
             qa=QAModelOptions(qa_model, qa_backend, qa_base_url),
             ground_base_url=ground_base_url,
+            agent=agent_kind,
+            adapter=adapter,
         )
         trajectories = agent.run(tasks, envs=[e.env for e in episodes] if episodes else None)
         for traj, episode in zip(trajectories, episodes, strict=False):

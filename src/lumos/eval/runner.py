@@ -204,6 +204,7 @@ ADDED_SETTINGS: dict[str, Any] = {
     "agent.trim_turns": 0,
     "merge_lora": False,
     "draft_tokens": 0,
+    "shipped_flat_adapter": None,
 }
 """Settings newer than some runs, with the value that reproduces how a run that did not record them behaved:
 resuming such a run with another value is refused like any other difference."""
