@@ -85,6 +85,9 @@ class Domain:
     as an annotation's ``observation`` (the task of a live page often names what only the page shows)."""
     commands: Mapping[str, str] = field(default_factory=dict)
     """Extra CLI commands: ``{"env": "module:function"}`` adds ``lumos env NAME`` (a typer command)."""
+    agent_defaults: Mapping[str, Any] = field(default_factory=dict)
+    """Agent settings (``AgentConfig`` fields) this domain's tasks need unless a config file or a flag says
+    otherwise, e.g. ``{"max_rounds": 30}`` where an episode takes dozens of actions."""
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():

@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lumos.cli.main import app
+from lumos.errors import ConfigError
 from lumos.models.fake import FakeModel
 
 
@@ -73,3 +74,23 @@ def test_run_and_eval_declare_their_shared_options_once() -> None:
     # the same help wherever the option means the same (--data and --seed mean an environment's in run)
     assert {n for n in shared if run[n] != evaluate[n]} == {"data", "seed"}
     assert "in-context demonstrations" in run["examples"]  # from AgentConfig's field metadata
+
+
+def test_a_domains_agent_defaults_sit_under_the_config_file_and_the_flags() -> None:
+    from dataclasses import replace
+
+    from lumos.cli.options import agent_config
+    from lumos.domain import domains, get_domain
+
+    long_tasks = replace(get_domain("webshop"), name="long_tasks", agent_defaults={"max_rounds": 30})
+    domains.register(long_tasks.name, long_tasks)
+    try:
+        assert agent_config({}, {"domain": "long_tasks"}).max_rounds == 30
+        assert agent_config({"domain": "long_tasks", "max_rounds": 12}, {}).max_rounds == 12
+        assert agent_config({"max_rounds": 12}, {"domain": "long_tasks", "max_rounds": 5}).max_rounds == 5
+        assert agent_config({}, {"domain": "webshop"}).max_rounds == 8  # other domains keep the default
+        domains.register("long_tasks", replace(long_tasks, agent_defaults={"max_round": 30}))
+        with pytest.raises(ConfigError, match="agent_defaults names no agent setting max_round"):
+            agent_config({}, {"domain": "long_tasks"})
+    finally:
+        domains.unregister("long_tasks")

@@ -133,9 +133,15 @@ def apply_unsafe_code(flag: bool, file_values: dict[str, Any] | None = None) -> 
 
 
 def agent_config(file_values: dict[str, Any], overrides: dict[str, Any]) -> AgentConfig:
-    """AgentConfig from the config file's values with the flags that were given on top."""
+    """AgentConfig from the domain's ``agent_defaults``, then the config file's values, then the flags that
+    were given."""
     known = {f.name for f in fields(AgentConfig)}  # unsafe_code is the sandbox's, not the agent's
-    values = {k: v for k, v in file_values.items() if k in known}
+    domain = get_domain(overrides.get("domain") or file_values.get("domain") or DEFAULT_DOMAIN)
+    unknown = sorted(set(domain.agent_defaults) - known)
+    if unknown:
+        raise ConfigError(f"domain {domain.name!r}: agent_defaults names no agent setting {', '.join(unknown)}")
+    values = dict(domain.agent_defaults)
+    values.update({k: v for k, v in file_values.items() if k in known})
     values.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return AgentConfig(**values)

@@ -77,3 +77,16 @@ def test_eval_killed_with_sigkill_resumes_without_losing_or_doubling(tmp_path: P
     ids = [json.loads(x)["id"] for x in predictions.read_text().splitlines()]
     assert len(ids) == len(set(ids)) == 6
     assert json.loads((out / "metrics.json").read_text())["n"] == 6
+
+
+def test_run_defaults_to_the_shipped_flat_model() -> None:
+    from lumos.cli.options import choose_agent, resolve_flat_model
+    from lumos.domain import get_domain
+
+    shipped = get_domain("scienceworld").shipped_flat_adapter()
+    assert shipped is not None and Path(shipped, "adapter_model.safetensors").is_file()
+    assert choose_agent(None, "scienceworld", adapter_named=False, lumos_named=[]) == "flat"
+    setup = resolve_flat_model("llamacpp", None, None, None, domain="scienceworld")
+    assert setup.ground_adapter == shipped and not setup.untrained
+    # Lumos modules asked for by name still run Lumos
+    assert choose_agent(None, "scienceworld", adapter_named=False, lumos_named=["--formulation"]) == "lumos"
