@@ -43,6 +43,14 @@ def test_repeating_the_same_action_and_page_stops_as_no_progress():
     assert traj.stop_reason == "no_progress" and len(traj.steps) == 3
 
 
+def test_the_same_action_under_new_variable_names_is_still_no_progress():
+    # a model numbers each round's action anew (R7 = Act(R6, ...), R8 = Act(R7, ...)): the action is the same
+    repeated = [f"R{k} = TYPE({'Env' if k == 1 else f'R{k - 1}'}, QUERY: name input, TEXT: x)" for k in range(1, 7)]
+    flat, _ = agent(repeated, stop_when_stuck=3)
+    traj = flat.run(["Submit."], envs=[FormPage()])[0]
+    assert traj.stop_reason == "no_progress" and len(traj.steps) == 3
+
+
 def test_round_limit():
     flat, _ = agent(["R1 = TYPE(Env, QUERY: name input, TEXT: a)", "R2 = TYPE(R1, QUERY: name input, TEXT: b)"], max_rounds=2)
     traj = flat.run(["Submit."], envs=[FormPage()])[0]

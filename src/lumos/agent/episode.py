@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -65,4 +66,13 @@ def repeats_itself(e: Episode, rounds: int) -> bool:
         last = [" ".join(item.lower().split()) for item in items[-rounds:]]
         return len(set(last)) == 1
 
-    return same(e.subgoals) or (same(e.actions) and same(e.results))
+    return same(e.subgoals) or (same([without_variables(a) for a in e.actions]) and same(e.results))
+
+
+_VARIABLE = re.compile(r"\b(?:R\d+|Env)\b")
+
+
+def without_variables(actions: str) -> str:
+    """Actions with their variables (and ``Env``) blanked: ``R7 = Act(R6, "look")`` and ``R8 = Act(R7, "look")``
+    are the same action taken again."""
+    return _VARIABLE.sub("R", actions)

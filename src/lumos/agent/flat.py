@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from lumos.agent.agent import Agent, AgentConfig
-from lumos.agent.episode import Episode
+from lumos.agent.episode import Episode, without_variables
 from lumos.env import env_ended
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
@@ -79,5 +79,7 @@ def _stuck(e: Episode, rounds: int) -> bool:
     """The same actions with the same result (or error) in each of the last ``rounds`` rounds."""
     if len(e.actions) < rounds:
         return False
-    tail = [" ".join(f"{a} -> {r}".lower().split()) for a, r in zip(e.actions, e.results, strict=False)]
+    tail = [
+        " ".join(f"{without_variables(a)} -> {r}".lower().split()) for a, r in zip(e.actions, e.results, strict=False)
+    ]
     return len(set(tail[-rounds:])) == 1
