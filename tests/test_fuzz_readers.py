@@ -132,7 +132,7 @@ def _fake_script(path: Path) -> Any:
 
 
 def _prompt_style(path: Path) -> Any:
-    from lumos.prompts.modules import PromptStyle
+    from lumos.prompts.prompt_styles import PromptStyle
 
     return PromptStyle.from_yaml(path)
 

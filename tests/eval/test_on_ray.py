@@ -16,7 +16,7 @@ from lumos.cli.remote import EvalMethodRecipe
 from lumos.eval.benchmarks import get_benchmark, load_examples
 from lumos.eval.protocol import EvalProtocol
 from lumos.eval.runner import run_evaluation
-from lumos.prompts.modules import PromptStyle
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.scale.cluster import RayPlan
 
 TIMING = ("seconds", "stages", "examples_per_second", "outside_model_share")

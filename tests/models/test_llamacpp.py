@@ -69,6 +69,17 @@ def test_missing_llama_cpp_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     assert "llama-cpp-python" in str(info.value)
 
 
+def test_the_engine_parts_resolve_to_their_own_methods() -> None:
+    """Each part's methods win over the stubs other parts declare for them (the order of the bases)."""
+    from lumos.models.llamacpp.decoding import Decoding
+    from lumos.models.llamacpp.engine import LlamaCppModel
+    from lumos.models.llamacpp.text import TokenText
+
+    for name in ("_decode", "_pick", "_accept", "_finish"):
+        assert getattr(LlamaCppModel, name) is getattr(Decoding, name)
+    assert LlamaCppModel._text_piece is TokenText._text_piece
+
+
 def test_fastest_backend(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import lumos.models.select as select
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from lumos.errors import ConfigError
-from lumos.prompts.modules import ModulePrompts, load_style, pick_style, style_names
+from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.prompt_styles import load_style, pick_style, style_names
 
 
 def test_shipped_styles_and_automatic_pick() -> None:

@@ -32,7 +32,8 @@ from lumos.format.parse import (
 )
 from lumos.format.types import Action, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Message, Model
-from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.tools.base import Tool, registry
 from lumos.tools.executor import Executor, execute_batch
 

@@ -18,7 +18,7 @@ from lumos.agent.episode import Episode, without_variables
 from lumos.env import env_ended
 from lumos.format.types import Step, Subgoal, Trajectory
 from lumos.models.base import Model
-from lumos.prompts.modules import PromptStyle
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.tools.base import Tool
 
 NEXT_ACTION = "the next action"

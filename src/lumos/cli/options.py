@@ -12,7 +12,7 @@ from lumos.agent.agent import Agent, AgentConfig
 from lumos.domain import AGENTS, DEFAULT_DOMAIN, get_domain
 from lumos.errors import ConfigError
 from lumos.models.base import Model
-from lumos.prompts.modules import PromptStyle, pick_style
+from lumos.prompts.prompt_styles import PromptStyle, pick_style
 from lumos.records import check_keys, read_yaml
 
 FEW_SHOT_DEFAULT = 3

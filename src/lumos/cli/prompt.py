@@ -75,7 +75,8 @@ def render_command(
     """Print the exact text a module receives (after the chat template): e.g. ``lumos prompt render --style
     reference --domain maths --module ground --task "..." --history h.json``."""
     from lumos.errors import ConfigError
-    from lumos.prompts.modules import ModulePrompts, module_conversation, pick_style
+    from lumos.prompts.modules import ModulePrompts, module_conversation
+    from lumos.prompts.prompt_styles import pick_style
     from lumos.terminal import printable, safe_json
 
     if template not in TEMPLATES:

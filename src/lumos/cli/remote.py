@@ -14,7 +14,7 @@ from lumos.cli.options import ModelSetup, QAModelOptions, close_models, load_set
 from lumos.eval.methods import Method, make_method
 from lumos.eval.protocol import EvalProtocol
 from lumos.models.base import Model
-from lumos.prompts.modules import PromptStyle
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.scale.cluster import RayPlan
 
 RayOption = Annotated[

@@ -34,7 +34,8 @@ from lumos.errors import ConfigError, ParseError
 from lumos.format.parse import parse_actions, parse_decision, parse_plan
 from lumos.format.types import Annotation
 from lumos.models.base import Message
-from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.records import FIX_LINE, jsonl_rows
 
 MODULES = (

@@ -18,7 +18,7 @@ from lumos.agent.agent import AgentConfig
 from lumos.errors import ConfigError
 from lumos.eval.benchmarks import Benchmark
 from lumos.models.base import Conversation, Generation, GenerationParams, Model
-from lumos.prompts.modules import PromptStyle
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.scale.cluster import RayPlan
 
 

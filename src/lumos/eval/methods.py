@@ -18,7 +18,8 @@ from lumos.eval.benchmarks import Example
 from lumos.eval.protocol import EvalProtocol
 from lumos.format.types import Trajectory
 from lumos.models.base import GenerationParams, Model
-from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.prompt_styles import PromptStyle
 
 METHODS = ("direct", "cot", "integrated", "lumos-iterative", "lumos-onetime", "direct-iterative")
 """``direct-iterative``: the flat agent of environment benchmarks (:class:`~lumos.agent.flat.FlatAgent`)."""

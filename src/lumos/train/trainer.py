@@ -129,7 +129,7 @@ def train(cfg: TrainConfig) -> Path:
     transformers = require("transformers", extra="train", purpose="training")
     from lumos.models.default import is_default_name, resolve_default
     from lumos.models.templates import pick_template
-    from lumos.prompts.modules import load_style
+    from lumos.prompts.prompt_styles import load_style
 
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)

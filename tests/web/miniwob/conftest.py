@@ -14,7 +14,7 @@ def browser() -> Iterator[object]:
     if find_browser() is None:
         pytest.skip(f"no Chromium here: {INSTALL_HINT}")
     pytest.importorskip("miniwob", reason="miniwob is missing: pip install 'lumos-agents[web]'")
-    from lumos.domains.miniwob.env import Browser
+    from lumos.domains.miniwob.browser import Browser
 
     b = Browser()
     try:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lumos.domains.miniwob.env import Browser, BrowserStartError
+from lumos.domains.miniwob.browser import Browser, BrowserStartError
 from lumos.errors import ConfigError
 
 psutil = pytest.importorskip("psutil")

@@ -32,7 +32,8 @@ from lumos.eval.custom import MethodRun
 from lumos.format.parse import parse_actions, parse_plan, render_actions
 from lumos.format.types import Action, ActionResult, ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Message, Model
-from lumos.prompts.modules import ModulePrompts, pick_style, tool_descriptions
+from lumos.prompts.modules import ModulePrompts, tool_descriptions
+from lumos.prompts.prompt_styles import pick_style
 
 METHODS = ("lumos-iterative", "lumos-onetime", "direct")
 TOP_K = 5

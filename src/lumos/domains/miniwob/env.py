@@ -1,10 +1,11 @@
 """A live MiniWoB++ task in headless Chromium, shown to lumos's web tools as a :class:`WebPage`.
 
-One :class:`Browser` (a Selenium-driven Chromium found by :mod:`lumos.browser`) runs one episode at a time;
-:class:`MiniWoBPage` is one episode of one task on it, driven through the ``miniwob`` package's
-``SeleniumInstance`` (its seeding, episode start and reward bookkeeping). The page lists the task area's
-visible, interactive elements with the refs MiniWoB's own ``core.getDOMInfo`` gives them (stable for the
-episode), takes CLICK / TYPE / SELECT on them and saves a PNG screenshot after every action.
+One :class:`~lumos.domains.miniwob.browser.Browser` (a Selenium-driven Chromium found by
+:mod:`lumos.browser`) runs one episode at a time; :class:`MiniWoBPage` is one episode of one task on it,
+driven through the ``miniwob`` package's ``SeleniumInstance`` (its seeding, episode start and reward
+bookkeeping). The page lists the task area's visible, interactive elements with the refs MiniWoB's own
+``core.getDOMInfo`` gives them (stable for the episode), takes CLICK / TYPE / SELECT on them and saves a PNG
+screenshot after every action.
 
 Episode clock: MiniWoB ends an episode with reward -1 after ``core.EPISODE_MAX_TIME`` (10 s by default),
 which a model that thinks for seconds per step cannot meet. Before each episode the page sets
@@ -25,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lumos.domains.miniwob.browser import Browser
 from lumos.domains.miniwob.dom_js import ELEMENTS_JS
 from lumos.domains.miniwob.tasks import check_task
 from lumos.domains.web_common.page import Element, Operation
-from lumos.errors import ConfigError, ToolError, require
+from lumos.errors import ToolError, require
 
 log = logging.getLogger(__name__)
 
@@ -68,10 +70,6 @@ class BrowserCrashedError(ToolError):
     kind = "browser_crashed"
 
 
-class BrowserStartError(ConfigError):
-    """Chromium or chromedriver would not start."""
-
-
 @dataclass
 class PageOptions:
     """How episodes run: the clock, the element list, and where screenshots go."""
@@ -85,66 +83,6 @@ class PageOptions:
     observation_chars: int = field(
         default=600, metadata={"help": "clip of the page text shown after an action"}
     )
-
-
-class Browser:
-    """One headless Chromium, reused across episodes and tasks (the page is reloaded when the task changes)."""
-
-    def __init__(self, index: int = 0, *, width: int = 1024, height: int = 768, attempts: int = 2) -> None:
-        from lumos.browser import INSTALL_HINT, start_chrome
-
-        self.index = index
-        self.task: str | None = None
-        self.instance: Any = None
-        for attempt in range(attempts):
-            try:
-                self.driver = start_chrome(width=width, height=height)
-                break
-            except ConfigError:
-                raise
-            except Exception as exc:  # SessionNotCreated, a busy machine's time-out, an OS error
-                if attempt + 1 < attempts:
-                    log.warning("browser %d did not start (%s); trying again", index, type(exc).__name__)
-                    continue
-                raise BrowserStartError(
-                    f"Chromium would not start after {attempts} tries ({type(exc).__name__}: "
-                    f"{str(exc).strip()[:300]}); check that it runs, or {INSTALL_HINT}"
-                ) from exc
-        self.driver.implicitly_wait(0)
-
-    def open(self, task: str) -> Any:
-        """The ``miniwob`` instance for ``task`` on this browser, with the task page loaded."""
-        check_task(task)
-        if self.task == task and self.instance is not None:
-            return self.instance
-        selenium_instance = require("miniwob.selenium_instance", package="miniwob", extra="web")
-        fields = require("miniwob.fields", package="miniwob", extra="web")
-        extractor = fields.FIELD_EXTRACTORS.get(task, lambda utterance: [])
-        instance = selenium_instance.SeleniumInstance(
-            index=self.index, subdomain=task, headless=True, field_extractor=extractor
-        )
-        instance.driver = self.driver  # our Chromium (lumos.browser's flags), not the package's own
-        self.driver.get(instance.url)
-        deadline = time.monotonic() + 10
-        while not self.driver.execute_script("return !!document.getElementById('sync-task-cover');"):
-            if time.monotonic() > deadline:
-                raise BrowserStartError(f"the MiniWoB page of {task} did not load ({instance.url})")
-            time.sleep(0.05)
-        self.instance, self.task = instance, task
-        return instance
-
-    def alive(self) -> bool:
-        try:
-            return bool(self.driver.execute_script("return 1;") == 1)
-        except Exception:
-            return False
-
-    def quit(self) -> None:
-        try:
-            self.driver.quit()
-        except Exception as exc:  # already gone
-            log.debug("quitting browser %d: %s", self.index, exc)
-        self.task, self.instance = None, None
 
 
 @dataclass

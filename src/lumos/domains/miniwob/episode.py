@@ -16,7 +16,8 @@ from lumos.env import Episode
 def open_episode(task: str | None, options: dict[str, Any]) -> Iterator[Episode]:
     """The page's utterance is the task; the outcome is MiniWoB's raw reward in [-1, 1] (an unfinished
     episode scores -1)."""
-    from lumos.domains.miniwob.env import Browser, MiniWoBPage, PageOptions
+    from lumos.domains.miniwob.browser import Browser
+    from lumos.domains.miniwob.env import MiniWoBPage, PageOptions
     from lumos.domains.miniwob.evaluate import episode_seconds
     from lumos.domains.miniwob.tasks import check_task
 

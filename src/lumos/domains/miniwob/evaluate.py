@@ -34,13 +34,8 @@ from typing import Any
 
 from lumos.agent.agent import Agent, AgentConfig
 from lumos.agent.flat import FlatAgent
-from lumos.domains.miniwob.env import (
-    DEFAULT_EPISODE_SECONDS,
-    ENDED,
-    BrowserStartError,
-    MiniWoBPage,
-    PageOptions,
-)
+from lumos.domains.miniwob.browser import BrowserStartError
+from lumos.domains.miniwob.env import DEFAULT_EPISODE_SECONDS, ENDED, MiniWoBPage, PageOptions
 from lumos.domains.miniwob.pool import BrowserPool
 from lumos.domains.miniwob.tasks import eval_seed, resolve_tasks
 from lumos.errors import AgentStepError, ConfigError, ParseError
@@ -50,7 +45,8 @@ from lumos.eval.runner import open_run, write_results
 from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
-from lumos.prompts.modules import ModulePrompts, PromptStyle
+from lumos.prompts.modules import ModulePrompts
+from lumos.prompts.prompt_styles import PromptStyle
 from lumos.tools.base import ExecutionContext, Tool, registry
 from lumos.tools.executor import Executor
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from lumos.domains.miniwob.env import Browser, BrowserStartError
+from lumos.domains.miniwob.browser import Browser, BrowserStartError
 from lumos.errors import ConfigError
 
 log = logging.getLogger(__name__)
