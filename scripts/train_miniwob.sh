@@ -20,7 +20,9 @@
 #   JOBS=2 (default): two one-thread lanes; 1: one after the other
 #   OUT (default runs/miniwob-$BUDGET), SUITE (dom), EPISODES (20 per task), EPISODES_EVAL (10)
 #   METHODS_EVAL (default "lumos-i direct lumos-o base"): which evaluations to run, in this order
-#   AS_RUN=1 (default): evaluate with the settings the documented runs were made with (see below)
+#   AS_RUN=1 (default): evaluate with the settings section 8's runs were made with (see below); AS_RUN=0: today's
+#     defaults, into $OUT/eval-defaults (section 13's run: OUT=results/miniwob-400000 DEMOS=results/miniwob-demos
+#     BUDGET=400000 ROUNDS=10 AS_RUN=0)
 #   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
 set -u
 cd "$(dirname "$0")/.."
