@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from lumos.domains.miniwob.env import (
     NoSuchOptionError,
     NotTypeableError,
 )
+from lumos.domains.miniwob.input_values import UnreadableValueError
 from lumos.domains.web_common.page import Element, WebPage
 
 pytestmark = pytest.mark.browser
@@ -60,6 +62,33 @@ def test_typing_into_a_read_only_field_is_a_clear_step_error(browser: Any) -> No
     field = next(e for e in page.elements() if e.tag == "input")
     with pytest.raises(NotTypeableError, match=r"\[\d+\] <input>: it is read-only.*CLICKing it"):
         page.act("TYPE", field, "10/12/2016")
+    assert not page.result().done
+
+
+@pytest.mark.parametrize(
+    ("task", "shown"),
+    [
+        ("enter-time", r"\d{1,2}:\d{2} [AP]M"),  # "9:37 PM": the space is lost to the field's keystrokes
+        ("enter-date", r"\d{2}/\d{2}/\d{4}"),  # written here without leading zeros: "9/7/2013"
+    ],
+)
+def test_a_date_or_a_time_typed_as_a_person_writes_it_is_rewarded(browser: Any, task: str, shown: str) -> None:
+    page = MiniWoBPage(browser, task, 4)
+    utterance = page.reset()
+    match = re.search(shown, utterance)
+    assert match, utterance
+    text = re.sub(r"\b0(\d)", r"\1", match.group()) if task == "enter-date" else match.group()
+    observation = page.act("TYPE", _one(page, "input"), text)
+    assert re.search(r'value="[\d:-]+"', observation), observation
+    page.act("CLICK", _one(page, "button", "submit"))
+    assert page.result().reward > 0, text
+
+
+def test_typing_what_is_not_a_time_into_a_time_field_is_a_clear_step_error(browser: Any) -> None:
+    page = MiniWoBPage(browser, "enter-time", 1)
+    page.reset()
+    with pytest.raises(UnreadableValueError, match=r"cannot read 'soon' as a time; write it like 9:37 PM"):
+        page.act("TYPE", _one(page, "input"), "soon")
     assert not page.result().done
 
 

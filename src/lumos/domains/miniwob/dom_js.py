@@ -127,3 +127,9 @@ for (var i = 0; i < all.length && out.length < MAX; i++) {
 }
 return out;
 """
+
+SET_VALUE_JS = (
+    "var e = arguments[0]; e.value = arguments[1];"
+    "e.dispatchEvent(new Event('input', {bubbles: true})); e.dispatchEvent(new Event('change', {bubbles: true}));"
+)
+"""Sets a field's value as typing would leave it, with the events a page listens for."""

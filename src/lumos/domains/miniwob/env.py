@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from lumos.domains.miniwob.browser import Browser
-from lumos.domains.miniwob.dom_js import ELEMENTS_JS
+from lumos.domains.miniwob.dom_js import ELEMENTS_JS, SET_VALUE_JS
+from lumos.domains.miniwob.input_values import VALUE_INPUTS, field_value
 from lumos.domains.miniwob.tasks import check_task
 from lumos.domains.web_common.page import Element, Operation
 from lumos.errors import ToolError, require
@@ -283,6 +284,9 @@ class MiniWoBPage:
                 "field is filled by CLICKing it and then what it opens (a date picker, a list)"
             )
         self._click(target)
+        if tag == "input" and kind in VALUE_INPUTS:
+            self.browser.driver.execute_script(SET_VALUE_JS, target, field_value(kind, text))
+            return
         exceptions = require("selenium.common.exceptions", package="selenium", extra="web")
         try:
             if not editable:
