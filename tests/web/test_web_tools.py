@@ -16,6 +16,7 @@ from lumos.domains.web_common.tools import (
     Select,
     Type,
     WebArgumentError,
+    named_by_id,
     parse_web_args,
 )
 from lumos.errors import AgentStepError, ToolError
@@ -130,6 +131,34 @@ def test_ref_picks_the_element_without_ranking():
     assert page.done == [("CLICK", "2", None)] and ranker.calls == []
     with pytest.raises(NoMatchError, match="no element with REF 9"):
         run(Click(ranker=ranker), "Env, REF: 9", page)
+
+
+GRID = [Element(str(i), "circle", "", {"id": f"({x},{y})"}) for i, (x, y) in enumerate([(-1, -2), (-2, -1), (0, 0)])]
+
+
+@pytest.mark.parametrize(
+    ("query", "elements", "named"),
+    [
+        ("(-2,-1)", GRID, "1"),
+        ('<circle fill="blue" id="(-1,-2)">', GRID, "0"),
+        ("ttt-12", [Element("1", "span", "", {"id": "ttt-1"})], None),  # a longer id is another element
+        ("tt2 text input field", [Element("5", "input", "", {"id": "tt2"}), Element("6", "input", "", {"id": "tt"})], "5"),
+        # ids that are plain words are words in queries too: "search text input field" is not the Search button
+        ("search text input field", [Element("5", "button", "Search", {"id": "search"})], None),
+        ("ttt-4", [Element("1", "span", "", {"id": "ttt-4"}), Element("2", "span", "", {"id": "ttt-4"})], None),
+    ],
+)
+def test_an_element_named_by_its_id(query, elements, named):
+    found = named_by_id(query, elements)
+    assert (found.ref if found else None) == named
+
+
+def test_an_id_in_the_query_outranks_the_ranker_and_is_recorded():
+    page = ToyPage(GRID)
+    _, ctx = run(Click(ranker=LexicalRanker()), "Env, QUERY: grid point (-2,-1)", page)
+    assert page.done == [("CLICK", "1", None)]
+    assert ctx.details["named_by_id"] == "1" and ctx.details["chosen"] == "1"
+    assert len(ctx.details["candidates"]) == 3  # what the ranker thought is kept
 
 
 @pytest.mark.parametrize("tool", [Type, Select])

@@ -168,6 +168,25 @@ def resolve_ranker(spec: Any) -> Any:
     return ranker if ranker is not None else LexicalRanker()
 
 
+_HANDLE = re.compile(r"[^A-Za-z]")
+
+
+def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
+    """The one element whose id the query quotes verbatim (``ttt-4``, ``(-2,-1)``, ``ui-id-2``), else ``None``.
+
+    Embeddings hardly tell ``(-2,-1)`` from ``(-1,-2)``, while an id is as exact as a REF. Only ids with a
+    character other than a letter count: ``search`` or ``password`` is also a word a query uses for something
+    else."""
+    found = [
+        element
+        for element in elements
+        if (ident := element.attributes.get("id", ""))
+        and _HANDLE.search(ident)
+        and re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", query)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
 def rank_elements(ranker: Any, query: str, elements: Sequence[Element]) -> list[tuple[Element, float]]:
     """Elements with their scores, best first (page order among equal scores)."""
     scores = list(ranker.rerank(query, [ranking_text(e) for e in elements]))
@@ -244,6 +263,10 @@ class WebTool(Tool):
             {"ref": e.ref, "text": e.describe(), "score": round(score, 4)}
             for e, score in ranked[: self.top_k]
         ]
+        named = named_by_id(parsed.query, elements)
+        if named is not None:
+            ctx.details["named_by_id"] = named.ref
+            return named
         return ranked[0][0]
 
     def render(self, value: Any) -> str:
