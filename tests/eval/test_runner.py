@@ -255,3 +255,17 @@ def test_how_tasks_are_scheduled_is_not_a_run_identity(tmp_path):
 
     (tmp_path / "config.json").write_text(json.dumps({"method": "m", "agent": {"continuous": False}}))
     check_same_run(tmp_path, {"method": "m", "agent": {"continuous": True}})
+
+
+def test_an_environment_runs_speed_spans_its_finished_invocations(tmp_path):
+    from lumos.eval.runner import speed_over_invocations
+
+    first = speed_over_invocations(tmp_path, 10, 20.0)
+    assert first == {
+        "examples_this_run": 10, "examples_timed": 10, "wall_seconds_timed": 20.0, "examples_per_second": 0.5
+    }
+    (tmp_path / "metrics.json").write_text(json.dumps(first))
+    assert speed_over_invocations(tmp_path, 30, 20.0)["examples_per_second"] == 1.0  # 40 episodes in 40 s
+    # metrics written before these figures existed: their time is not counted, nor their episodes
+    (tmp_path / "metrics.json").write_text(json.dumps({"wall_seconds": 500.0, "episodes_per_second": 0.1}))
+    assert speed_over_invocations(tmp_path, 4, 8.0)["examples_per_second"] == 0.5

@@ -79,3 +79,18 @@ def test_speed_table_counts_an_environment_runs_records(tmp_path):
     # a run with neither totals nor records shows '-', not 0 tokens
     (d / "predictions.jsonl").unlink()
     assert "| - | - | - | - | - |" in speed_table(load_runs([d]))
+
+
+def test_an_environment_runs_tokens_come_from_its_traces_model_calls(tmp_path):
+    from lumos.eval.report import load_runs, speed_table
+
+    d = tmp_path / "env"
+    d.mkdir()
+    (d / "metrics.json").write_text(
+        json.dumps({"benchmark": "miniwob", "method": "lumos-iterative", "n": 1, "examples_per_second": 0.25})
+    )
+    calls = [{"module": "plan", "prompt_tokens": 300, "completion_tokens": 12}, {"module": "ground"}]
+    record = {"id": "a", "stop_reason": "completed", "trace": {"steps": [{"calls": calls}, {"calls": calls[:1]}]}}
+    (d / "predictions.jsonl").write_text(json.dumps(record) + "\n")
+    row = speed_table(load_runs([d])).splitlines()[2]
+    assert row == "| miniwob | lumos-iterative | 1 | 0.25 | - | 600 | 24 | - | completed 1 |"

@@ -38,13 +38,23 @@ def _with_record_totals(metrics: dict[str, Any], predictions: Path) -> dict[str,
     return {
         **metrics,
         "tokens": {
-            "prompt": sum(int(r.get("prompt_tokens") or 0) for r in records),
-            "completion": sum(int(r.get("completion_tokens") or 0) for r in records),
+            "prompt": sum(_record_tokens(r, "prompt_tokens") for r in records),
+            "completion": sum(_record_tokens(r, "completion_tokens") for r in records),
         },
         "stop_reasons": metrics.get("stop_reasons")
         or dict(Counter(r["stop_reason"] for r in records if r.get("stop_reason"))),
         "failures": metrics.get("failures") or dict(Counter(r["error_kind"] for r in records if r.get("error_kind"))),
     }
+
+
+def _record_tokens(record: dict[str, Any], key: str) -> int:
+    """A record's tokens: its own total, else the sum over the model calls of its trace's steps."""
+    if record.get(key) is not None:
+        return int(record[key] or 0)
+    trace = record.get("trace")
+    steps = trace.get("steps") if isinstance(trace, dict) else None
+    calls = [c for s in steps or [] if isinstance(s, dict) for c in s.get("calls") or [] if isinstance(c, dict)]
+    return sum(int(c.get(key) or 0) for c in calls)
 
 
 def run_label(run: dict[str, Any]) -> str:

@@ -155,6 +155,28 @@ def _add_earlier_timings(path: Path, stats: RunStats) -> None:
     stats.model_before = float(old.get("model_seconds", 0.0) or 0.0)
 
 
+def speed_over_invocations(out_dir: Path, done_now: int, wall_seconds: float) -> dict[str, Any]:
+    """An environment runner's speed figures over this and every earlier finished invocation of the run in
+    ``out_dir`` (call before writing its metrics): ``examples_this_run``, ``examples_timed``,
+    ``wall_seconds_timed``, ``examples_per_second``. Earlier metrics without ``examples_timed`` (written before
+    these figures existed) are not counted: how many episodes their time covered is unknown."""
+    timed, wall = done_now, wall_seconds
+    path = out_dir / "metrics.json"
+    try:
+        old = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        old = {}
+    if isinstance(old, dict) and old.get("examples_timed"):
+        timed += int(old["examples_timed"])
+        wall += float(old.get("wall_seconds_timed") or 0.0)
+    return {
+        "examples_this_run": done_now,
+        "examples_timed": timed,
+        "wall_seconds_timed": round(wall, 3),
+        "examples_per_second": round(timed / wall, 4) if timed and wall > 0 else None,
+    }
+
+
 def open_run(out_dir: Path, config: dict[str, Any]) -> PredictionStore:
     """Start or resume the run in ``out_dir``: refuse another run's directory, write ``config.json``, and
     return the store of the predictions already made (its ``done`` ids are skipped)."""

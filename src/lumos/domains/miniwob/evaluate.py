@@ -41,7 +41,7 @@ from lumos.domains.miniwob.tasks import eval_seed, resolve_tasks
 from lumos.errors import AgentStepError, ConfigError, ParseError
 from lumos.eval.custom import MethodRun
 from lumos.eval.episodes import run_in_batches
-from lumos.eval.runner import open_run, write_results
+from lumos.eval.runner import open_run, speed_over_invocations, write_results
 from lumos.format.parse import STOP_SENTENCE, parse_actions
 from lumos.format.types import ModelCall, Step, StepError, Subgoal, Trajectory
 from lumos.models.base import Conversation, Generation, GenerationParams, Message, Model
@@ -299,6 +299,7 @@ def run_miniwob(run: MethodRun) -> dict[str, Any]:
             "wall_seconds": round(wall, 2),
             "episodes_per_second": round(len(todo) / wall, 4) if todo and wall > 0 else None,
             "browser_restarts": restarts,
+            **speed_over_invocations(run.run_dir, len(todo), wall),
         }
     )
     write_results(run.run_dir, metrics)

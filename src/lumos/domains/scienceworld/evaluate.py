@@ -41,7 +41,7 @@ from lumos.domains.scienceworld.simulator import Simulator
 from lumos.domains.scienceworld.tasks import UNSEEN, episode_id, resolve_tasks, variations
 from lumos.errors import AgentStepError, ConfigError
 from lumos.eval.custom import MethodRun
-from lumos.eval.runner import open_run, write_results
+from lumos.eval.runner import open_run, speed_over_invocations, write_results
 from lumos.format.types import Trajectory
 
 METHODS = ("lumos-iterative", "lumos-onetime", "direct-iterative")
@@ -137,6 +137,7 @@ def run_scienceworld(run: MethodRun, factory: Callable[[int], Simulator] = Simul
             "wall_seconds": round(wall, 2),
             "episodes_per_second": round(len(todo) / wall, 4) if todo and wall > 0 else None,
             "simulator_restarts": restarts,
+            **speed_over_invocations(run.run_dir, len(todo), wall),
         }
     )
     write_results(run.run_dir, metrics)
