@@ -168,14 +168,14 @@ def resolve_ranker(spec: Any) -> Any:
     return ranker if ranker is not None else LexicalRanker()
 
 
-_HANDLE = re.compile(r"[^A-Za-z]")
+_HANDLE = re.compile(r"[^A-Za-z\s]")
 
 
 def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
     """The one element whose id the query quotes verbatim (``ttt-4``, ``(-2,-1)``, ``ui-id-2``), else ``None``.
 
     Embeddings hardly tell ``(-2,-1)`` from ``(-1,-2)``, while an id is as exact as a REF. Only ids with a
-    character other than a letter count: ``search`` or ``password`` is also a word a query uses for something
+    character other than a letter or a space count: ``search`` or ``password`` is also a word a query uses for something
     else."""
     found = [
         element
