@@ -175,8 +175,8 @@ def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
     """The one element whose id the query quotes verbatim (``ttt-4``, ``(-2,-1)``, ``ui-id-2``), else ``None``.
 
     Embeddings hardly tell ``(-2,-1)`` from ``(-1,-2)``, while an id is as exact as a REF. Only ids with a
-    character other than a letter or a space count: ``search`` or ``password`` is also a word a query uses for something
-    else."""
+    character other than a letter or a space count: ``search`` or ``password`` is also a word a query uses
+    for something else."""
     found = [
         element
         for element in elements
