@@ -24,6 +24,9 @@
 #     defaults, into $OUT/eval-defaults (section 13's run: OUT=results/miniwob-400000 DEMOS=results/miniwob-demos
 #     BUDGET=400000 ROUNDS=10 AS_RUN=0)
 #   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
+# Section 13's fixed-tools run (date/time fields, ids in the QUERY) re-ran only the episodes those changes could
+# alter: `python scripts/rerun_changed_episodes.py $OUT/eval-defaults/M $OUT/eval-fixed-tools/M` for each method M,
+# then M's evaluation command below with `--out $OUT/eval-fixed-tools/M`.
 set -u
 cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-100000}
