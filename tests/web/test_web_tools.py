@@ -146,6 +146,8 @@ GRID = [Element(str(i), "circle", "", {"id": f"({x},{y})"}) for i, (x, y) in enu
         # ids that are plain words are words in queries too: "search text input field" is not the Search button
         ("search text input field", [Element("5", "button", "Search", {"id": "search"})], None),
         ("ttt-4", [Element("1", "span", "", {"id": "ttt-4"}), Element("2", "span", "", {"id": "ttt-4"})], None),
+        # "(in: #ui-id-1)" names the list the item is in, not the item
+        ("<li> Uganda (in: #ui-id-1)", [Element("7", "ul", "", {"id": "ui-id-1"}), Element("8", "li", "Uganda")], None),
     ],
 )
 def test_an_element_named_by_its_id(query, elements, named):

@@ -176,13 +176,13 @@ def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
 
     Embeddings hardly tell ``(-2,-1)`` from ``(-1,-2)``, while an id is as exact as a REF. Only ids with a
     character other than a letter or a space count: ``search`` or ``password`` is also a word a query uses
-    for something else."""
+    for something else. ``#ident`` is the context a page line shows (``(in: #ui-id-1)``), not the element."""
     found = [
         element
         for element in elements
         if (ident := element.attributes.get("id", ""))
         and _HANDLE.search(ident)
-        and re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w-])", query)
+        and re.search(rf"(?<![\w#-]){re.escape(ident)}(?![\w-])", query)
     ]
     return found[0] if len(found) == 1 else None
 
