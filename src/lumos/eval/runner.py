@@ -142,13 +142,19 @@ def run_evaluation(
     return result
 
 
+def _earlier_metrics(path: Path) -> dict[str, Any]:
+    """The metrics an earlier finished invocation of the run wrote (a killed one writes none), else ``{}``."""
+    try:
+        old = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        return {}
+    return old if isinstance(old, dict) else {}
+
+
 def _add_earlier_timings(path: Path, stats: RunStats) -> None:
     """Speed over every invocation that finished (a killed one writes no metrics, so its time is not counted)."""
-    if not path.exists():
-        return
-    try:
-        old = json.loads(path.read_text())
-    except (OSError, ValueError):
+    old = _earlier_metrics(path)
+    if not old:
         return
     stats.timed_before = int(old.get("examples_timed", old.get("examples_this_run", 0)) or 0)
     stats.wall_before = float(old.get("wall_seconds_timed", old.get("wall_seconds", 0.0)) or 0.0)
@@ -161,12 +167,8 @@ def speed_over_invocations(out_dir: Path, done_now: int, wall_seconds: float) ->
     ``wall_seconds_timed``, ``examples_per_second``. Earlier metrics without ``examples_timed`` (written before
     these figures existed) are not counted: how many episodes their time covered is unknown."""
     timed, wall = done_now, wall_seconds
-    path = out_dir / "metrics.json"
-    try:
-        old = json.loads(path.read_text()) if path.exists() else {}
-    except (OSError, ValueError):
-        old = {}
-    if isinstance(old, dict) and old.get("examples_timed"):
+    old = _earlier_metrics(out_dir / "metrics.json")
+    if old.get("examples_timed"):
         timed += int(old["examples_timed"])
         wall += float(old.get("wall_seconds_timed") or 0.0)
     return {

@@ -135,7 +135,6 @@ def run_scienceworld(run: MethodRun, factory: Callable[[int], Simulator] = Simul
             "model_label": run.settings.get("model_label"),
             "primary_metric": run.bench.primary_metric,
             "wall_seconds": round(wall, 2),
-            "episodes_per_second": round(len(todo) / wall, 4) if todo and wall > 0 else None,
             "simulator_restarts": restarts,
             **speed_over_invocations(run.run_dir, len(todo), wall),
         }
