@@ -20,6 +20,10 @@
 #   JOBS=2 (default): two one-thread lanes; 1: one after the other
 #   OUT (default runs/miniwob-$BUDGET), SUITE (dom), EPISODES (20 per task), EPISODES_EVAL (10)
 #   METHODS_EVAL (default "lumos-i direct lumos-o base"): which evaluations to run, in this order
+#   FLAT_EPOCHS (default EPOCHS): the flat model's epochs. Its conversations are shorter than the Lumos modules'
+#     together (336k tokens an epoch against 305k + 192k), so FLAT_EPOCHS=1.48 gives it the tokens Lumos-I uses (497k)
+#     when every method sees every episode (section 13's second training: OUT=results/miniwob-520000
+#     BUDGET=520000 FLAT_EPOCHS=1.48 ONETIME=0)
 #   AS_RUN=1 (default): evaluate with the settings section 8's runs were made with (see below); AS_RUN=0: today's
 #     defaults, into $OUT/eval-defaults (section 13's run: OUT=results/miniwob-400000 DEMOS=results/miniwob-demos
 #     BUDGET=400000 ROUNDS=10 AS_RUN=0)
@@ -32,6 +36,7 @@ cd "$(dirname "$0")/.."
 BUDGET=${BUDGET:-100000}
 PLAN_SHARE=${PLAN_SHARE:-60}
 EPOCHS=${EPOCHS:-1}
+FLAT_EPOCHS=${FLAT_EPOCHS:-$EPOCHS}
 ONETIME=${ONETIME:-1}
 EPISODES=${EPISODES:-20}
 EPISODES_EVAL=${EPISODES_EVAL:-10}
@@ -58,7 +63,7 @@ for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f")
 source scripts/train_lib.sh
 # two conversations a step, two steps per update (the same 4 a batch as the other trainings, in half the memory:
 # a batch of four 1,024-token conversations took 11 GB and was killed for memory beside a second lane)
-train() { train_adapter "$@" --max-length 1024 --epochs $EPOCHS --batch-size 2 --grad-accum 2 --config $OUT/train.yaml; }
+train() { train_adapter "$@" --max-length 1024 --epochs ${EP:-$EPOCHS} --batch-size 2 --grad-accum 2 --config $OUT/train.yaml; }
 printf 'save_steps: 5  # a checkpoint every 5 steps: a stopped session loses little\n' > $OUT/train.yaml
 PLAN=$((BUDGET * PLAN_SHARE / 100))
 GROUND=$((BUDGET - PLAN))
@@ -71,7 +76,7 @@ lane1() {
 }
 lane2() {
   train ground-iterative ground iterative ground_iterative $GROUND
-  train direct-iterative direct iterative direct_iterative $BUDGET
+  EP=$FLAT_EPOCHS train direct-iterative direct iterative direct_iterative $BUDGET
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
   (export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1; lane1 & lane2 & wait)
