@@ -70,12 +70,15 @@ GROUND=$((BUDGET - PLAN))
 # lanes of about equal work (the planner and flat conversations are the long ones)
 lane1() {
   train plan-iterative plan iterative plan_iterative $PLAN
-  [ "$ONETIME" = 1 ] || return 0
-  train plan-onetime plan onetime plan_onetime $PLAN
-  train ground-onetime ground onetime ground_onetime $GROUND
+  if [ "$ONETIME" = 1 ]; then
+    train plan-onetime plan onetime plan_onetime $PLAN
+    train ground-onetime ground onetime ground_onetime $GROUND
+  else
+    train ground-iterative ground iterative ground_iterative $GROUND
+  fi
 }
 lane2() {
-  train ground-iterative ground iterative ground_iterative $GROUND
+  [ "$ONETIME" = 1 ] && train ground-iterative ground iterative ground_iterative $GROUND
   EP=$FLAT_EPOCHS train direct-iterative direct iterative direct_iterative $BUDGET
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
