@@ -27,6 +27,8 @@
 #   AS_RUN=1 (default): evaluate with the settings section 8's runs were made with (see below); AS_RUN=0: today's
 #     defaults, into $OUT/eval-defaults (section 13's run: OUT=results/miniwob-400000 DEMOS=results/miniwob-demos
 #     BUDGET=400000 ROUNDS=10 AS_RUN=0)
+#   LABEL_SUFFIX: appended to the trained methods' labels, to tell two trainings apart in one report
+#     (section 13's second training: LABEL_SUFFIX=" (520k)")
 #   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
 # Section 13's fixed-tools run (date/time fields, ids in the QUERY) re-ran only the episodes those changes could
 # alter: `python scripts/rerun_changed_episodes.py $OUT/eval-defaults/M $OUT/eval-fixed-tools/M` for each method M,
@@ -44,6 +46,7 @@ SUITE=${SUITE:-dom}
 OUT=${OUT:-runs/miniwob-$BUDGET}
 DEMOS=${DEMOS:-runs/miniwob-demos}
 METHODS_EVAL=${METHODS_EVAL:-lumos-i direct lumos-o base}
+LABEL_SUFFIX=${LABEL_SUFFIX:-}
 [ "${ONETIME:-1}" = 1 ] || METHODS_EVAL=${METHODS_EVAL/lumos-o /}
 D=$OUT/data
 L=.venv/bin/lumos
@@ -112,10 +115,10 @@ evaluate() {  # one method, up to `--limit $1` episodes (episode k of every task
   echo "== eval $m up to $limit episodes $(date +%T)"
   case $m in
     lumos-i) $E --method lumos-iterative --plan-adapter $T/plan-iterative/final \
-      --ground-adapter $T/ground-iterative/final --label Lumos-I-trained --out $EV/lumos-i $limit ;;
+      --ground-adapter $T/ground-iterative/final --label "Lumos-I-trained$LABEL_SUFFIX" --out $EV/lumos-i $limit ;;
     lumos-o) $E --method lumos-onetime --plan-adapter $T/plan-onetime/final \
-      --ground-adapter $T/ground-onetime/final --label Lumos-O-trained --out $EV/lumos-o $limit ;;
-    direct) $E --method direct-iterative --adapter $T/direct-iterative/final --label direct-trained \
+      --ground-adapter $T/ground-onetime/final --label "Lumos-O-trained$LABEL_SUFFIX" --out $EV/lumos-o $limit ;;
+    direct) $E --method direct-iterative --adapter $T/direct-iterative/final --label "direct-trained$LABEL_SUFFIX" \
       --out $EV/direct $limit ;;
     base) $E --method lumos-iterative --no-trained --label "few-shot base (Lumos-I)" --out $EV/base $limit ;;
   esac >> $EV/$m.log 2>&1 || echo "FAILED eval $m (see $EV/$m.log)"
@@ -133,5 +136,5 @@ else
 fi
 [ "${STAGE:-}" = eval ] && exit 0
 runs=$(for m in $METHODS_EVAL; do [ -f $EV/$m/metrics.json ] && echo $EV/$m; done)
-$L report $runs --paired-against "direct-iterative (direct-trained)" --out $EV/report.md --no-views
+$L report $runs --paired-against "direct-iterative (direct-trained$LABEL_SUFFIX)" --out $EV/report.md --no-views
 echo "== done $(date +%T): $EV/report.md"
