@@ -17,6 +17,7 @@ from lumos.domains.web_common.tools import (
     Type,
     WebArgumentError,
     named_by_id,
+    named_by_text,
     parse_web_args,
 )
 from lumos.errors import AgentStepError, ToolError
@@ -161,6 +162,33 @@ def test_an_id_in_the_query_outranks_the_ranker_and_is_recorded():
     assert page.done == [("CLICK", "1", None)]
     assert ctx.details["named_by_id"] == "1" and ctx.details["chosen"] == "1"
     assert len(ctx.details["candidates"]) == 3  # what the ranker thought is kept
+
+
+CASED = [Element("4", "button", "Submit"), Element("5", "button", "previous"), Element("10", "button", "submit")]
+
+
+@pytest.mark.parametrize(
+    ("query", "tied", "named"),
+    [
+        ("submit button", CASED, "10"),
+        ("Submit button", CASED, "4"),
+        ("the button", CASED, None),
+        ("submitted form", CASED, None),  # a word that holds the text is another word
+        ("okay button", [Element("5", "button", "okay"), Element("6", "button", "okay")], None),
+    ],
+)
+def test_an_element_named_by_its_exact_text(query, tied, named):
+    found = named_by_text(query, tied)
+    assert (found.ref if found else None) == named
+
+
+def test_the_exact_case_breaks_only_the_rankers_tie():
+    page = ToyPage(CASED)
+    _, ctx = run(Click(ranker=KeywordRanker()), "Env, QUERY: submit button", page)  # Submit and submit tie
+    assert page.done == [("CLICK", "10", None)] and ctx.details["named_by_text"] == "10"
+    page = ToyPage(CASED)
+    _, ctx = run(Click(ranker=KeywordRanker()), "Env, QUERY: previous not submit", page)
+    assert page.done == [("CLICK", "5", None)] and "named_by_text" not in ctx.details  # no tie to break
 
 
 @pytest.mark.parametrize("tool", [Type, Select])

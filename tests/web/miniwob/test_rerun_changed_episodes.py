@@ -39,6 +39,22 @@ def test_touched(script, record, touched):
     assert script.touched(record) is touched
 
 
+def scored(*scores: float) -> dict:
+    candidates = [{"ref": str(i), "score": s} for i, s in enumerate(scores)]
+    step = {"actions": [], "results": [{"details": {"candidates": candidates}}, {"error": "no details"}]}
+    return {"id": "s", "task": "click-button", "trace": {"steps": [step]}}
+
+
+def test_touched_by_the_tie_break_only_where_the_best_scores_tie(script):
+    assert script.touched(scored(0.91, 0.91, 0.2), "tie")
+    assert not script.touched(scored(0.91, 0.9, 0.9), "tie")
+    assert not script.touched(scored(0.91), "tie")
+    assert not script.touched(episode("c", "grid-coordinate", "Env, QUERY: (-2,-1)"), "tie")
+    assert script.touched(episode("c", "grid-coordinate", "Env, QUERY: (-2,-1)"), "tie,id")
+    assert script.touched(episode("u", "use-autocomplete", "Env, QUERY: <li> Uganda (in: #ui-id-1)"), "id-context")
+    assert not script.touched(episode("c", "grid-coordinate", "Env, QUERY: (-2,-1)"), "id-context")
+
+
 def test_the_new_run_keeps_the_untouched_episodes_but_the_rechecked(script, tmp_path, monkeypatch):
     old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()
@@ -52,4 +68,7 @@ def test_the_new_run_keeps_the_untouched_episodes_but_the_rechecked(script, tmp_
     rechecked = json.loads((new / "recheck.json").read_text())
     assert rechecked == ["x-0", "x-3"] and kept == ["x-1", "x-2", "x-4", "x-5"]
     with pytest.raises(SystemExit, match="already has predictions"):
+        script.main()
+    monkeypatch.setattr(sys, "argv", ["rerun", str(old), str(tmp_path / "other"), "--changes", "tie,ids"])
+    with pytest.raises(SystemExit, match="unknown --changes ids"):
         script.main()

@@ -169,6 +169,7 @@ def resolve_ranker(spec: Any) -> Any:
 
 
 _HANDLE = re.compile(r"[^A-Za-z\s]")
+_TIE = 1e-6  # scores this close are the ranker's tie (an uncased model gives "Submit" and "submit" one score)
 
 
 def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
@@ -183,6 +184,19 @@ def named_by_id(query: str, elements: Sequence[Element]) -> Element | None:
         if (ident := element.attributes.get("id", ""))
         and _HANDLE.search(ident)
         and re.search(rf"(?<![\w#-]){re.escape(ident)}(?![\w-])", query)
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def named_by_text(query: str, tied: Sequence[Element]) -> Element | None:
+    """Of elements the ranker scored equally, the one whose text the query quotes with its exact case.
+
+    An uncased ranker cannot tell a ``Submit`` button from a ``submit`` one, while MiniWoB's click-button
+    asks for one of them by its case; with no such text, or several, it is ``None`` (page order decides)."""
+    found = [
+        element
+        for element in tied
+        if (text := element.text.strip()) and re.search(rf"(?<!\w){re.escape(text)}(?!\w)", query)
     ]
     return found[0] if len(found) == 1 else None
 
@@ -267,6 +281,10 @@ class WebTool(Tool):
         if named is not None:
             ctx.details["named_by_id"] = named.ref
             return named
+        tied = [e for e, score in ranked if score >= ranked[0][1] - _TIE]
+        if len(tied) > 1 and (by_text := named_by_text(parsed.query, tied)) is not None:
+            ctx.details["named_by_text"] = by_text.ref
+            return by_text
         return ranked[0][0]
 
     def render(self, value: Any) -> str:
