@@ -22,13 +22,13 @@
 #   METHODS_EVAL (default "lumos-i direct lumos-o base"): which evaluations to run, in this order
 #   FLAT_EPOCHS (default EPOCHS): the flat model's epochs. Its conversations are shorter than the Lumos modules'
 #     together (336k tokens an epoch against 305k + 192k), so FLAT_EPOCHS=1.48 gives it the tokens Lumos-I uses (497k)
-#     when every method sees every episode (section 13's second training: OUT=results/miniwob-520000
-#     BUDGET=520000 FLAT_EPOCHS=1.48 ONETIME=0)
+#     when every method sees every episode (section 14's run: OUT=results/miniwob-520000 DEMOS=results/miniwob-demos
+#     BUDGET=520000 FLAT_EPOCHS=1.48 ONETIME=0 ROUNDS=10 AS_RUN=0 METHODS_EVAL="lumos-i direct" LABEL_SUFFIX=" (520k)")
 #   AS_RUN=1 (default): evaluate with the settings section 8's runs were made with (see below); AS_RUN=0: today's
 #     defaults, into $OUT/eval-defaults (section 13's run: OUT=results/miniwob-400000 DEMOS=results/miniwob-demos
 #     BUDGET=400000 ROUNDS=10 AS_RUN=0)
 #   LABEL_SUFFIX: appended to the trained methods' labels, to tell two trainings apart in one report
-#     (section 13's second training: LABEL_SUFFIX=" (520k)")
+#     (section 14's run: LABEL_SUFFIX=" (520k)")
 #   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
 # Section 13's fixed-tools run (date/time fields, ids in the QUERY) re-ran only the episodes those changes could
 # alter: `python scripts/rerun_changed_episodes.py $OUT/eval-defaults/M $OUT/eval-fixed-tools/M` for each method M,
