@@ -29,6 +29,11 @@
 #     BUDGET=400000 ROUNDS=10 AS_RUN=0)
 #   LABEL_SUFFIX: appended to the trained methods' labels, to tell two trainings apart in one report
 #     (section 14's run: LABEL_SUFFIX=" (520k)")
+#   FLAT_FROM=DIR: reuse the flat model trained in DIR (an earlier OUT) instead of training it again, allowed only
+#     where its training data is byte-identical to this run's (a change that touches only subgoals leaves it so);
+#     the planner and the grounder then train side by side (section 15's run: OUT=results/miniwob-520000-quoted
+#     DEMOS=results/miniwob-demos FLAT_FROM=results/miniwob-520000 BUDGET=520000 ONETIME=0 ROUNDS=10 AS_RUN=0
+#     METHODS_EVAL=lumos-i LABEL_SUFFIX=" (520k, quoted)")
 #   ROUNDS=k: evaluate round by round (every method one episode a task before the next), up to k episodes a task
 # Section 13's fixed-tools run (date/time fields, ids in the QUERY) re-ran only the episodes those changes could
 # alter: `python scripts/rerun_changed_episodes.py $OUT/eval-defaults/M $OUT/eval-fixed-tools/M` for each method M,
@@ -63,6 +68,13 @@ fi
 mkdir -p $D/eval-small
 for f in $D/heldout/*.jsonl; do head -n 24 "$f" > $D/eval-small/$(basename "$f"); done
 
+if [ -n "${FLAT_FROM:-}" ]; then
+  for f in train/direct_iterative.jsonl eval-small/direct_iterative.jsonl; do
+    cmp -s $D/$f $FLAT_FROM/data/$f || { echo "FLAT_FROM: $D/$f differs from $FLAT_FROM/data/$f; train the flat model"; exit 1; }
+  done
+fi
+FLAT=${FLAT_FROM:-$OUT}/train/direct-iterative
+
 source scripts/train_lib.sh
 # two conversations a step, two steps per update (the same 4 a batch as the other trainings, in half the memory:
 # a batch of four 1,024-token conversations took 11 GB and was killed for memory beside a second lane)
@@ -76,23 +88,23 @@ lane1() {
   if [ "$ONETIME" = 1 ]; then
     train plan-onetime plan onetime plan_onetime $PLAN
     train ground-onetime ground onetime ground_onetime $GROUND
-  else
+  elif [ -z "${FLAT_FROM:-}" ]; then
     train ground-iterative ground iterative ground_iterative $GROUND
   fi
 }
 lane2() {
-  [ "$ONETIME" = 1 ] && train ground-iterative ground iterative ground_iterative $GROUND
-  EP=$FLAT_EPOCHS train direct-iterative direct iterative direct_iterative $BUDGET
+  [ "$ONETIME" = 1 ] || [ -n "${FLAT_FROM:-}" ] && train ground-iterative ground iterative ground_iterative $GROUND
+  [ -n "${FLAT_FROM:-}" ] || EP=$FLAT_EPOCHS train direct-iterative direct iterative direct_iterative $BUDGET
 }
 if [ "${JOBS:-2}" -ge 2 ]; then
   (export OMP_NUM_THREADS=1 LUMOS_NUM_THREADS=1; lane1 & lane2 & wait)
 else
   lane1; lane2
 fi
-ADAPTERS="plan-iterative ground-iterative direct-iterative"
-[ "$ONETIME" = 1 ] && ADAPTERS="$ADAPTERS plan-onetime ground-onetime"
+ADAPTERS="$OUT/train/plan-iterative $OUT/train/ground-iterative $FLAT"
+[ "$ONETIME" = 1 ] && ADAPTERS="$ADAPTERS $OUT/train/plan-onetime $OUT/train/ground-onetime"
 for m in $ADAPTERS; do
-  [ -f $OUT/train/$m/final/adapter_model.safetensors ] || { echo "training $m did not finish"; exit 1; }
+  [ -f $m/final/adapter_model.safetensors ] || { echo "training $m did not finish"; exit 1; }
 done
 [ "${STAGE:-}" = train ] && exit 0
 
@@ -118,7 +130,7 @@ evaluate() {  # one method, up to `--limit $1` episodes (episode k of every task
       --ground-adapter $T/ground-iterative/final --label "Lumos-I-trained$LABEL_SUFFIX" --out $EV/lumos-i $limit ;;
     lumos-o) $E --method lumos-onetime --plan-adapter $T/plan-onetime/final \
       --ground-adapter $T/ground-onetime/final --label "Lumos-O-trained$LABEL_SUFFIX" --out $EV/lumos-o $limit ;;
-    direct) $E --method direct-iterative --adapter $T/direct-iterative/final --label "direct-trained$LABEL_SUFFIX" \
+    direct) $E --method direct-iterative --adapter $FLAT/final --label "direct-trained$LABEL_SUFFIX" \
       --out $EV/direct $limit ;;
     base) $E --method lumos-iterative --no-trained --label "few-shot base (Lumos-I)" --out $EV/base $limit ;;
   esac >> $EV/$m.log 2>&1 || echo "FAILED eval $m (see $EV/$m.log)"

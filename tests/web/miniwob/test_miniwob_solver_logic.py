@@ -59,3 +59,25 @@ def test_typing_subgoals_use_the_goals_verb() -> None:
         "Click the Submit button."
     )
     assert in_goal_words("Re-enter the code.", step) == step  # a word that merely contains "enter"
+
+
+@pytest.mark.parametrize(
+    ("solver", "fields"),
+    [
+        ("enter_password", {"target": "QP"}),
+        ("login_user", {"username": "deneen", "password": "P1Y"}),
+        ("enter_text", {"target": "Cierra"}),
+    ],
+)
+def test_typing_subgoals_name_the_text_they_type(solver: str, fields: dict[str, str]) -> None:
+    # A subgoal without its text taught the planner to leave it out elsewhere (login-user typed the username
+    # twice, results section 15), so every typing subgoal quotes what its action types.
+    from types import SimpleNamespace
+
+    from lumos.domains.miniwob.solver import forms
+
+    page = SimpleNamespace(task=solver, utterance="", fields=list(fields.items()))
+    for subgoal, action in getattr(forms, solver)(page):
+        if action.startswith("TYPE("):
+            typed = action.rsplit("TEXT: ", 1)[1].rstrip(")")
+            assert f'"{typed}"' in subgoal, subgoal

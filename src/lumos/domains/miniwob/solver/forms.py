@@ -55,9 +55,11 @@ def choose_list(page: MiniWoBPage) -> Plan:
 
 def enter_password(page: MiniWoBPage) -> Plan:
     word = field(page, "target")
+    # the value is quoted as in login_user: a planner that saw "Type the password into the password field."
+    # wrote login-user's subgoals without their values, and its grounder then typed the username twice
     return [
-        type_into("Type the password into the password field.", "password field", word),
-        type_into("Type the password again into the verify field.", "verify password field", word),
+        type_into(f'Type "{word}" into the password field.', "password field", word),
+        type_into(f'Type "{word}" again into the verify field.', "verify password field", word),
         submit(),
     ]
 
