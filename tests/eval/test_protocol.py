@@ -110,9 +110,11 @@ def _qa_reply(request: dict[str, Any]) -> str:
     return "yes" if "Must answer yes/no." in request["messages"][-1]["content"] else "no"
 
 
-@pytest.mark.skipif(not STRATEGYQA.exists(), reason="the shared StrategyQA sample is not on this machine")
 def test_paper_protocol_on_the_openai_backend_with_a_separate_qa_model(tmp_path: Path, index_dir: Path) -> None:
+    # the package first: a machine without it and without the shared data is told the install command
     pytest.importorskip("sentence_transformers", reason="the QA tools' dense re-ranking: pip install 'lumos-agents[qa]'")
+    if not STRATEGYQA.exists():
+        pytest.skip("the shared StrategyQA sample is not on this machine")
     planner = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
     grounder = FakeOpenAIServer(lambda request: _planner(request.get("prompt", "")))
     qa = FakeOpenAIServer(_qa_reply)
