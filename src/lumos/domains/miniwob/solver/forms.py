@@ -55,8 +55,8 @@ def choose_list(page: MiniWoBPage) -> Plan:
 
 def enter_password(page: MiniWoBPage) -> Plan:
     word = field(page, "target")
-    # the value is quoted as in login_user: a planner that saw "Type the password into the password field."
-    # wrote login-user's subgoals without their values, and its grounder then typed the username twice
+    # the value is quoted as in login_user: trained on subgoals without it, the planner wrote login-user's
+    # subgoals without their values too, and the grounder typed the username twice (results section 15)
     return [
         type_into(f'Type "{word}" into the password field.', "password field", word),
         type_into(f'Type "{word}" again into the verify field.', "verify password field", word),
